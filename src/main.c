@@ -1,0 +1,681 @@
+/* hexie: the one binary of the platform. Parses the sub-command and its
+ * options (flags, or HEXIE_* environment variables) and calls a module. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "account/account.h"
+#include "audit/audit.h"
+#include "core/arena.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "registry/registry.h"
+#include "store/store.h"
+
+typedef struct opts {
+	const char *db, *var, *data, *web, *listen;
+	int threads, session_idle, session_max, secure_cookie, demo, force;
+	const char *enterprise, *role, *display, *out, *filter_q;
+	long long area_id;
+} opts;
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+static void defaults(opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->var = env_or("HEXIE_VAR", "var");
+	o->db = env_or("HEXIE_DB", NULL);
+	o->data = env_or("HEXIE_DATA", "data");
+	o->web = env_or("HEXIE_WEB", "web/dist");
+	o->listen = env_or("HEXIE_LISTEN", "127.0.0.1:8080");
+	o->threads = atoi(env_or("HEXIE_THREADS", "4"));
+	o->session_idle = atoi(env_or("HEXIE_SESSION_IDLE", "7200"));
+	o->session_max = atoi(env_or("HEXIE_SESSION_MAX", "43200"));
+	o->secure_cookie = atoi(env_or("HEXIE_SECURE_COOKIE", "0"));
+}
+
+static const char *db_url(opts *o, char *buf, size_t n)
+{
+	if (o->db)
+		return o->db;
+	snprintf(buf, n, "sqlite:%s/hexie.db", o->var);
+	return buf;
+}
+
+static const char USAGE[] =
+	"usage: hexie [--version] [--help] COMMAND [OPTIONS]\n"
+	"\n"
+	"Hexie (和谐) — the county labor-relations platform.\n"
+	"\n"
+	"commands:\n"
+	"  serve              serve the web app and the API (default http://127.0.0.1:8080)\n"
+	"  init [--demo]      make the store, keys, county areas and the first admin\n"
+	"  user add|passwd|list   manage accounts from the command line\n"
+	"  import enterprises|workers FILE   import an .xlsx or .csv file\n"
+	"  export enterprises|workers|audit --out FILE.xlsx\n"
+	"  backup FILE        consistent online copy of the store\n"
+	"  restore FILE       restore a backup into an empty store (--force to replace)\n"
+	"  checksums          row counts and SHA-256 per table, to compare stores\n"
+	"\n"
+	"common options (or environment variables):\n"
+	"  --db URL           sqlite:PATH or postgresql://… (HEXIE_DB; default sqlite:VAR/hexie.db)\n"
+	"  --var DIR          state directory: database, keys (HEXIE_VAR; default ./var)\n"
+	"  --data DIR         data files: areas, organizations (HEXIE_DATA; default ./data)\n"
+	"\n"
+	"Run 'hexie COMMAND --help' for a command's own options.\n";
+
+static int open_store(hx_store **s, opts *o, int create_var, hx_keys *keys, int pool)
+{
+	hx_err err = {0};
+	char buf[4096];
+	if (create_var && mkdir(o->var, 0700) < 0 && access(o->var, F_OK) != 0) {
+		fprintf(stderr, "hexie: cannot create %s\n", o->var);
+		return 1;
+	}
+	char kd[4096];
+	snprintf(kd, sizeof kd, "%s/keys", o->var);
+	if (hx_keys_load(keys, kd, create_var, &err)) {
+		fprintf(stderr, "hexie: %s (run 'hexie init' first)\n", err.msg);
+		return 1;
+	}
+	if (hx_store_open(s, db_url(o, buf, sizeof buf), pool, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		return 1;
+	}
+	int n = 0;
+	if (hx_store_migrate(*s, &n, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		hx_store_close(*s);
+		return 1;
+	}
+	return 0;
+}
+
+/* Runs fn inside one write transaction with the CLI principal. */
+typedef int (*cli_fn)(hx_ctx *c, void *arg, hx_err *err);
+static int in_tx(hx_store *s, const hx_keys *keys, opts *o, cli_fn fn, void *arg)
+{
+	hx_err err = {0};
+	hx_db *db = NULL;
+	hx_principal me;
+	hx_account_cli_principal(&me);
+	hx_arena *a = hx_arena_new();
+	hx_ctx c = {.arena = a, .keys = keys, .me = &me, .ip = "cli", .data_dir = o->data};
+	int rc = hx_db_get(&db, s, &err);
+	if (!rc) {
+		c.db = db;
+		rc = hx_db_begin_write(db, &err);
+		if (!rc)
+			rc = fn(&c, arg, &err);
+		if (!rc)
+			rc = hx_db_commit(db, &err);
+		else
+			hx_db_rollback(db);
+		hx_db_put(db);
+	}
+	if (rc)
+		fprintf(stderr, "hexie: %s%s%s\n", err.msg, err.field[0] ? " — " : "", err.field);
+	hx_arena_free(a);
+	return rc ? 1 : 0;
+}
+
+/* ---- init ---- */
+
+static int init_fn(hx_ctx *c, void *arg, hx_err *err)
+{
+	opts *o = arg;
+	char path[4096];
+	int loaded = 0, rc;
+	snprintf(path, sizeof path, "%s/areas/yunhe.json", o->data);
+	if ((rc = hx_registry_areas_load(c, path, &loaded, err)) || (rc = hx_account_org_seed(c, err)))
+		return rc;
+	printf("areas: %d loaded\n", loaded);
+	long long users = 0;
+	if ((rc = hx_account_user_count(&users, c, err)))
+		return rc;
+	if (!users) {
+		const char *pw = getenv("HEXIE_ADMIN_PASSWORD");
+		char gen[17];
+		json_t *b = json_pack("{s:s,s:s,s:s}", "username", "admin", "display_name", "系统管理员", "role", "admin");
+		if (pw && *pw)
+			json_object_set_new(b, "password", json_string(pw));
+		json_t *u = NULL;
+		rc = hx_account_user_create(&u, c, b, err);
+		json_decref(b);
+		if (rc)
+			return rc;
+		const char *initial = json_string_value(json_object_get(u, "initial_password"));
+		if (initial) {
+			snprintf(gen, sizeof gen, "%s", initial);
+			printf("\n  first admin account:  admin\n  one-time password:    %s\n"
+			       "  (shown once; you will be asked to change it at first login)\n\n", gen);
+		} else
+			printf("admin account created with the password from HEXIE_ADMIN_PASSWORD\n");
+		json_decref(u);
+	}
+	if (o->demo) {
+		long long n = 0;
+		if ((rc = hx_db_int(c->db, &n, "SELECT count(*) FROM enterprises WHERE is_demo = 1", NULL, 0, err)))
+			return rc;
+		if (!n) {
+			if ((rc = hx_registry_demo_load(c, 36, 12, 20211125u, err)))
+				return rc;
+			printf("demo data (示例) loaded\n");
+		}
+	}
+	return 0;
+}
+
+static int cmd_init(opts *o)
+{
+	hx_store *s;
+	hx_keys keys;
+	if (open_store(&s, o, 1, &keys, 1))
+		return 1;
+	int rc = in_tx(s, &keys, o, init_fn, o);
+	hx_store_close(s);
+	if (!rc)
+		printf("store ready\n");
+	return rc;
+}
+
+/* ---- serve ---- */
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct import_worker {
+	hx_store *store;
+	hx_keys *keys;
+	const char *data;
+};
+
+static void *import_loop(void *arg)
+{
+	struct import_worker *w = arg;
+	while (!stop_flag) {
+		hx_err err = {0};
+		if (hx_registry_import_run_pending(w->store, w->keys, w->data, &err))
+			hx_log(HX_LOG_ERROR, "import: %s", err.msg);
+		usleep(200 * 1000);
+	}
+	return NULL;
+}
+
+static int recover_fn(hx_ctx *c, void *arg, hx_err *err)
+{
+	(void)arg;
+	return hx_registry_import_recover(c, err);
+}
+
+static int cmd_serve(opts *o)
+{
+	hx_store *s;
+	hx_keys keys;
+	hx_err err = {0};
+	if (open_store(&s, o, 0, &keys, o->threads + 2))
+		return 1;
+	if (in_tx(s, &keys, o, recover_fn, NULL)) {
+		hx_store_close(s);
+		return 1;
+	}
+	hx_server_config cfg = {.listen = o->listen, .threads = o->threads, .web_dir = o->web,
+				.data_dir = o->data, .var_dir = o->var, .session_idle = o->session_idle,
+				.session_max = o->session_max, .secure_cookie = o->secure_cookie};
+	hx_server *srv;
+	if (hx_server_new(&srv, &cfg, s, &keys, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		return 1;
+	}
+	hx_meta_http_register(srv);
+	hx_account_http_register(srv);
+	hx_audit_http_register(srv);
+	hx_registry_http_register(srv);
+	if (hx_server_start(srv, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	struct import_worker iw = {s, &keys, o->data};
+	pthread_t th;
+	pthread_create(&th, NULL, import_loop, &iw);
+	hx_log(HX_LOG_INFO, "hexie %s serving http://%s (%s store)", HX_VERSION, o->listen,
+	       hx_store_kind_of(s) == HX_STORE_PG ? "PostgreSQL" : "SQLite");
+	while (!stop_flag)
+		pause();
+	hx_log(HX_LOG_INFO, "stopping");
+	hx_server_stop(srv);
+	pthread_join(th, NULL);
+	hx_server_free(srv);
+	hx_store_close(s);
+	return 0;
+}
+
+/* ---- user ---- */
+
+struct user_arg {
+	const char *sub, *username, *password;
+	opts *o;
+};
+
+static int user_fn(hx_ctx *c, void *arg, hx_err *err)
+{
+	struct user_arg *u = arg;
+	int rc;
+	if (strcmp(u->sub, "list") == 0) {
+		json_t *out;
+		if ((rc = hx_account_user_list(&out, c, NULL, NULL, 0, 1, 100000, err)))
+			return rc;
+		size_t i;
+		json_t *it;
+		json_array_foreach(json_object_get(out, "items"), i, it)
+			printf("%-20s %-12s %-16s %s%s\n", json_string_value(json_object_get(it, "username")),
+			       json_string_value(json_object_get(it, "role")),
+			       json_string_value(json_object_get(it, "display_name")),
+			       json_string_value(json_object_get(it, "role_name")),
+			       json_is_true(json_object_get(it, "disabled")) ? " (停用)" : "");
+		json_decref(out);
+		return 0;
+	}
+	if (strcmp(u->sub, "add") == 0) {
+		json_t *b = json_pack("{s:s,s:s,s:s}", "username", u->username, "display_name",
+				      u->o->display ? u->o->display : u->username, "role", u->o->role ? u->o->role : "county_officer");
+		if (u->password)
+			json_object_set_new(b, "password", json_string(u->password));
+		if (u->o->area_id)
+			json_object_set_new(b, "area_id", json_integer(u->o->area_id));
+		if (u->o->enterprise) {
+			long long eid;
+			if ((rc = hx_registry_enterprise_by_uscc(&eid, c, u->o->enterprise, err))) {
+				json_decref(b);
+				return rc;
+			}
+			json_object_set_new(b, "enterprise_id", json_integer(eid));
+		}
+		json_t *out;
+		rc = hx_account_user_create(&out, c, b, err);
+		json_decref(b);
+		if (rc)
+			return rc;
+		const char *ip = json_string_value(json_object_get(out, "initial_password"));
+		printf("user %s created%s%s\n", u->username, ip ? "; one-time password: " : "", ip ? ip : "");
+		json_decref(out);
+		return 0;
+	}
+	long long id;
+	if ((rc = hx_account_user_find(&id, c, u->username, err)))
+		return rc;
+	char gen[17];
+	if (u->password && (rc = hx_account_password_policy(u->password, u->username, "password", err)))
+		return rc;
+	if ((rc = hx_account_user_set_password(c, id, u->password, u->password ? 0 : 1, gen, err)))
+		return rc;
+	if (!u->password)
+		printf("one-time password for %s: %s\n", u->username, gen);
+	else
+		printf("password of %s changed\n", u->username);
+	return 0;
+}
+
+/* ---- import / export ---- */
+
+struct import_arg {
+	const char *kind, *file;
+	opts *o;
+	long long id;
+};
+
+static int import_create_fn(hx_ctx *c, void *arg, hx_err *err)
+{
+	struct import_arg *ia = arg;
+	FILE *f = fopen(ia->file, "rb");
+	if (!f)
+		return hx_err_set(err, HX_EIO, "io", "file", "cannot open %s", ia->file);
+	char *data = malloc(HX_UPLOAD_MAX + 1);
+	size_t n = data ? fread(data, 1, HX_UPLOAD_MAX + 1, f) : 0;
+	fclose(f);
+	if (n > HX_UPLOAD_MAX) {
+		free(data);
+		return hx_err_set(err, HX_ETOOBIG, "too_large", "file", "文件超过20 MiB");
+	}
+	long long eid = 0;
+	int rc;
+	if (ia->o->enterprise && (rc = hx_registry_enterprise_by_uscc(&eid, c, ia->o->enterprise, err))) {
+		free(data);
+		return rc;
+	}
+	const char *base = strrchr(ia->file, '/');
+	json_t *out;
+	rc = hx_registry_import_create(&out, c, ia->kind, eid, base ? base + 1 : ia->file, data, n, err);
+	free(data);
+	if (!rc) {
+		ia->id = json_integer_value(json_object_get(out, "id"));
+		json_decref(out);
+	}
+	return rc;
+}
+
+static int import_result_fn(hx_ctx *c, void *arg, hx_err *err)
+{
+	struct import_arg *ia = arg;
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(ia->id)};
+	int rc = hx_db_query(c->db, c->arena, &r, "SELECT status, message, errors FROM imports WHERE id = ?", p, 1, err);
+	if (rc)
+		return rc;
+	printf("%s\n", hx_rows_get(r, 0, "message") ? hx_rows_get(r, 0, "message") : "");
+	json_t *e = json_loads(hx_rows_get(r, 0, "errors"), 0, NULL);
+	size_t i;
+	json_t *it;
+	json_array_foreach(e, i, it)
+		printf("  第%lld行 %s: %s\n", (long long)json_integer_value(json_object_get(it, "row")),
+		       json_string_value(json_object_get(it, "column")), json_string_value(json_object_get(it, "message")));
+	json_decref(e);
+	return strcmp(hx_rows_get(r, 0, "status"), "done") == 0 ? 0 : hx_err_set(err, HX_EINVAL, "import_failed", "", "导入失败");
+}
+
+struct export_arg {
+	const char *what, *out;
+	opts *o;
+};
+
+static int next_item(void *ctx, const char **vals);
+struct export_rows {
+	json_t *items;
+	size_t i;
+	const char *const *keys;
+	size_t n;
+	char **tmp;
+};
+static int next_item(void *ctx, const char **vals)
+{
+	struct export_rows *e = ctx;
+	for (size_t k = 0; k < e->n; k++) {
+		free(e->tmp[k]);
+		e->tmp[k] = NULL;
+	}
+	if (e->i >= json_array_size(e->items))
+		return 0;
+	json_t *it = json_array_get(e->items, e->i++);
+	for (size_t k = 0; k < e->n; k++) {
+		json_t *v = json_object_get(it, e->keys[k]);
+		if (json_is_string(v))
+			e->tmp[k] = strdup(json_string_value(v));
+		else if (json_is_boolean(v))
+			e->tmp[k] = strdup(json_is_true(v) ? "是" : "否");
+		else if (v && !json_is_null(v))
+			e->tmp[k] = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		vals[k] = e->tmp[k];
+	}
+	return 1;
+}
+
+#include "report/report.h"
+
+static int export_fn(hx_ctx *c, void *arg, hx_err *err)
+{
+	struct export_arg *ea = arg;
+	json_t *out = NULL;
+	int rc;
+	static const char *const ek[] = {"uscc", "name", "legal_representative", "address", "area_name", "industry",
+					 "registered_on", "employee_count", "above_scale", "is_company",
+					 "newly_registered", "special_difficulty", "is_sme", "is_demo"};
+	static const char *const eh[] = {"统一社会信用代码", "企业名称", "法定代表人", "地址", "所属区域", "行业门类",
+					 "成立日期", "职工人数", "规模以上", "公司制", "新注册", "特殊困难", "中小微", "示例数据"};
+	static const char *const wk[] = {"enterprise_name", "name", "id_number_masked", "sex", "birth_date", "phone",
+					 "hire_date", "job", "employment_type_name", "leave_date", "is_demo"};
+	static const char *const wh[] = {"所属企业", "姓名", "身份证号码", "性别", "出生日期", "手机号码", "入职日期",
+					 "岗位", "用工形式", "离职日期", "示例数据"};
+	static const char *const ak[] = {"id", "at", "actor_name", "ip", "action", "object_type", "object_id",
+					 "object_label", "changes"};
+	static const char *const ah[] = {"序号", "时间（UTC）", "操作人", "地址", "操作", "对象类型", "对象编号", "对象", "变更内容"};
+	const char *const *keys, *const *hdr;
+	size_t n;
+	if (strcmp(ea->what, "enterprises") == 0) {
+		hx_enterprise_filter f = {.above_scale = -1, .is_company = -1, .newly_registered = -1,
+					  .special_difficulty = -1, .is_sme = -1, .q = ea->o->filter_q};
+		rc = hx_registry_enterprise_list(&out, c, &f, 1, 0, err);
+		keys = ek, hdr = eh, n = sizeof ek / sizeof ek[0];
+	} else if (strcmp(ea->what, "workers") == 0) {
+		hx_worker_filter f = {.active = -1, .q = ea->o->filter_q};
+		rc = hx_registry_worker_list(&out, c, &f, 1, 0, err);
+		keys = wk, hdr = wh, n = sizeof wk / sizeof wk[0];
+	} else if (strcmp(ea->what, "audit") == 0) {
+		hx_audit_filter f = {.q = ea->o->filter_q};
+		rc = hx_audit_list(&out, c, &f, 1, 0, err);
+		keys = ak, hdr = ah, n = sizeof ak / sizeof ak[0];
+	} else
+		return hx_err_set(err, HX_EINVAL, "usage", "", "export what? enterprises, workers or audit");
+	if (rc)
+		return rc;
+	struct export_rows er = {json_object_get(out, "items"), 0, keys, n, calloc(n, sizeof(char *))};
+	rc = hx_xlsx_write(ea->out, ea->what, n, hdr, NULL, next_item, &er, err);
+	for (size_t k = 0; k < n; k++)
+		free(er.tmp[k]);
+	free(er.tmp);
+	if (!rc)
+		printf("%zu rows written to %s\n", json_array_size(er.items), ea->out);
+	json_decref(out);
+	if (!rc)
+		rc = hx_audit_write(c, "export", ea->what, 0, ea->out, NULL, err);
+	return rc;
+}
+
+/* ---- option parsing ---- */
+
+enum { O_DB = 256, O_VAR, O_DATA, O_WEB, O_LISTEN, O_THREADS, O_DEMO, O_FORCE, O_ENT, O_ROLE,
+       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE };
+
+static const struct option LONGOPTS[] = {
+	{"db", required_argument, 0, O_DB},       {"var", required_argument, 0, O_VAR},
+	{"data", required_argument, 0, O_DATA},   {"web", required_argument, 0, O_WEB},
+	{"listen", required_argument, 0, O_LISTEN}, {"threads", required_argument, 0, O_THREADS},
+	{"demo", no_argument, 0, O_DEMO},         {"force", no_argument, 0, O_FORCE},
+	{"enterprise", required_argument, 0, O_ENT}, {"role", required_argument, 0, O_ROLE},
+	{"name", required_argument, 0, O_DISPLAY}, {"out", required_argument, 0, O_OUT},
+	{"q", required_argument, 0, O_Q},         {"area-id", required_argument, 0, O_AREA},
+	{"session-idle", required_argument, 0, O_IDLE}, {"session-max", required_argument, 0, O_MAX},
+	{"secure-cookie", no_argument, 0, O_SECURE}, {"help", no_argument, 0, O_HELP},
+	{0, 0, 0, 0}};
+
+static const char *help_for(const char *cmd)
+{
+	if (strcmp(cmd, "serve") == 0)
+		return "usage: hexie serve [--listen HOST:PORT] [--threads N] [--web DIR] [--db URL] [--var DIR]\n"
+		       "                   [--session-idle SECONDS] [--session-max SECONDS] [--secure-cookie]\n"
+		       "Serves the web app and the API. Environment: HEXIE_LISTEN, HEXIE_THREADS, HEXIE_WEB,\n"
+		       "HEXIE_DB, HEXIE_VAR, HEXIE_SESSION_IDLE, HEXIE_SESSION_MAX, HEXIE_SECURE_COOKIE=1 (behind TLS),\n"
+		       "HEXIE_TRUST_PROXY=1 (take the client address from X-Real-IP), HEXIE_ACCESS_LOG=1.\n";
+	if (strcmp(cmd, "init") == 0)
+		return "usage: hexie init [--demo] [--db URL] [--var DIR] [--data DIR]\n"
+		       "Creates VAR/ and its keys, migrates the store, loads the county's areas and the\n"
+		       "organizations, and makes the first admin (password from HEXIE_ADMIN_PASSWORD, or a\n"
+		       "one-time password printed once). --demo adds fictional demo data (示例). Idempotent.\n";
+	if (strcmp(cmd, "user") == 0)
+		return "usage: hexie user add USERNAME [--role ROLE] [--name NAME] [--area-id ID] [--enterprise USCC]\n"
+		       "       hexie user passwd USERNAME      (new password from HEXIE_PASSWORD, else a one-time one)\n"
+		       "       hexie user list\n"
+		       "Roles: admin, county_officer, reviewer, area_officer, agency, enterprise_hr, worker.\n";
+	if (strcmp(cmd, "import") == 0)
+		return "usage: hexie import enterprises FILE\n"
+		       "       hexie import workers FILE [--enterprise USCC]\n"
+		       "FILE is .xlsx or .csv (UTF-8 or GBK) laid out like the template. Every row is checked\n"
+		       "first; the file is imported whole or not at all.\n";
+	if (strcmp(cmd, "export") == 0)
+		return "usage: hexie export enterprises|workers|audit --out FILE.xlsx [--q TEXT]\n";
+	if (strcmp(cmd, "backup") == 0)
+		return "usage: hexie backup FILE\n"
+		       "A consistent copy of the whole store, taken while the server runs (portable format:\n"
+		       "restores into SQLite or PostgreSQL).\n";
+	if (strcmp(cmd, "checksums") == 0)
+		return "usage: hexie checksums\n"
+		       "Prints each table's row count and the SHA-256 of its rows (the same figures a backup\n"
+		       "file records), to compare two stores.\n";
+	if (strcmp(cmd, "restore") == 0)
+		return "usage: hexie restore FILE [--force]\n"
+		       "Restores a backup. Refuses a store that already holds data unless --force.\n";
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	opts o;
+	defaults(&o);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "hexie: libsodium failed to start\n");
+		return 1;
+	}
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(USAGE, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("hexie %s\n", HX_VERSION);
+		return 0;
+	}
+	const char *cmd = argv[1];
+	const char *help = help_for(cmd);
+	if (!help) {
+		fprintf(stderr, "hexie: unknown command '%s'\n\n%s", cmd, USAGE);
+		return 2;
+	}
+	optind = 2;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", LONGOPTS, NULL)) != -1) {
+		switch (ch) {
+		case O_DB: o.db = optarg; break;
+		case O_VAR: o.var = optarg; break;
+		case O_DATA: o.data = optarg; break;
+		case O_WEB: o.web = optarg; break;
+		case O_LISTEN: o.listen = optarg; break;
+		case O_THREADS: o.threads = atoi(optarg); break;
+		case O_DEMO: o.demo = 1; break;
+		case O_FORCE: o.force = 1; break;
+		case O_ENT: o.enterprise = optarg; break;
+		case O_ROLE: o.role = optarg; break;
+		case O_DISPLAY: o.display = optarg; break;
+		case O_OUT: o.out = optarg; break;
+		case O_Q: o.filter_q = optarg; break;
+		case O_AREA: o.area_id = atoll(optarg); break;
+		case O_IDLE: o.session_idle = atoi(optarg); break;
+		case O_MAX: o.session_max = atoi(optarg); break;
+		case O_SECURE: o.secure_cookie = 1; break;
+		case O_HELP: fputs(help, stdout); return 0;
+		default: fputs(help, stderr); return 2;
+		}
+	}
+	char **args = argv + optind;
+	int nargs = argc - optind;
+	if (o.threads < 1 || o.threads > 256) {
+		fprintf(stderr, "hexie: --threads must be 1..256\n");
+		return 2;
+	}
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(&o);
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(&o);
+
+	hx_store *s;
+	hx_keys keys;
+	int rc = 0;
+	if (strcmp(cmd, "user") == 0) {
+		if (nargs < 1 || (strcmp(args[0], "list") != 0 && nargs < 2) ||
+		    (strcmp(args[0], "list") != 0 && strcmp(args[0], "add") != 0 && strcmp(args[0], "passwd") != 0)) {
+			fputs(help, stderr);
+			return 2;
+		}
+		if (open_store(&s, &o, 0, &keys, 1))
+			return 1;
+		struct user_arg ua = {args[0], nargs > 1 ? args[1] : NULL, getenv("HEXIE_PASSWORD"), &o};
+		rc = in_tx(s, &keys, &o, user_fn, &ua);
+	} else if (strcmp(cmd, "import") == 0) {
+		if (nargs != 2) {
+			fputs(help, stderr);
+			return 2;
+		}
+		if (open_store(&s, &o, 0, &keys, 2))
+			return 1;
+		struct import_arg ia = {args[0], args[1], &o, 0};
+		rc = in_tx(s, &keys, &o, import_create_fn, &ia);
+		if (!rc) {
+			hx_err err = {0};
+			if (hx_registry_import_run_pending(s, &keys, o.data, &err)) {
+				fprintf(stderr, "hexie: %s\n", err.msg);
+				rc = 1;
+			} else
+				rc = in_tx(s, &keys, &o, import_result_fn, &ia);
+		}
+	} else if (strcmp(cmd, "export") == 0) {
+		if (nargs != 1 || !o.out) {
+			fputs(help, stderr);
+			return 2;
+		}
+		if (open_store(&s, &o, 0, &keys, 1))
+			return 1;
+		struct export_arg ea = {args[0], o.out, &o};
+		rc = in_tx(s, &keys, &o, export_fn, &ea);
+	} else if (strcmp(cmd, "checksums") == 0) {
+		hx_err err = {0};
+		if (open_store(&s, &o, 0, &keys, 1))
+			return 1;
+		if (hx_store_checksums(s, stdout, &err)) {
+			fprintf(stderr, "hexie: %s\n", err.msg);
+			rc = 1;
+		}
+	} else if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0) {
+		if (nargs != 1) {
+			fputs(help, stderr);
+			return 2;
+		}
+		hx_err err = {0};
+		int backup = strcmp(cmd, "backup") == 0;
+		if (open_store(&s, &o, !backup, &keys, 1))
+			return 1;
+		char tmp[4096];
+		snprintf(tmp, sizeof tmp, "%s.tmp", args[0]);
+		FILE *f = backup ? fopen(tmp, "wb") : fopen(args[0], "rb");
+		if (!f) {
+			fprintf(stderr, "hexie: cannot open %s\n", backup ? tmp : args[0]);
+			hx_store_close(s);
+			return 1;
+		}
+		if (backup) {
+			rc = hx_store_backup(s, f, &err);
+			if (fsync(fileno(f)) != 0 && !rc)
+				rc = hx_err_set(&err, HX_EIO, "io", "", "cannot sync the backup file");
+			fclose(f);
+			if (!rc && rename(tmp, args[0]) != 0)
+				rc = hx_err_set(&err, HX_EIO, "io", "", "cannot rename the backup file");
+			if (rc)
+				unlink(tmp);
+		} else {
+			rc = hx_store_restore(s, f, o.force, &err);
+			fclose(f);
+		}
+		if (rc) {
+			fprintf(stderr, "hexie: %s\n", err.msg);
+			rc = 1;
+		} else
+			printf("%s: done\n", cmd);
+	}
+	hx_store_close(s);
+	return rc;
+}
