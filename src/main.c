@@ -40,7 +40,11 @@ static void defaults(opts *o)
 	o->data = env_or("HEXIE_DATA", "data");
 	o->web = env_or("HEXIE_WEB", "web/dist");
 	o->listen = env_or("HEXIE_LISTEN", "127.0.0.1:8080");
-	o->threads = atoi(env_or("HEXIE_THREADS", "4"));
+	/* one worker thread per core serves best (measured: bench/) */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char defthreads[16];
+	snprintf(defthreads, sizeof defthreads, "%ld", ncpu > 0 && ncpu <= 64 ? ncpu : 4);
+	o->threads = atoi(env_or("HEXIE_THREADS", defthreads));
 	o->session_idle = atoi(env_or("HEXIE_SESSION_IDLE", "7200"));
 	o->session_max = atoi(env_or("HEXIE_SESSION_MAX", "43200"));
 	o->secure_cookie = atoi(env_or("HEXIE_SECURE_COOKIE", "0"));

@@ -753,8 +753,15 @@ int hx_registry_enterprise_list(json_t **out, hx_ctx *c, const hx_enterprise_fil
 		}
 	}
 	long long total = 0;
-	if ((rc = hx_db_int(c->db, &total,
-			    hx_arena_printf(c->arena, "SELECT count(*) FROM enterprises e%s", w.data), p, np, err)))
+	/* The total is reused while nothing changed; only county and area
+	 * scopes are cached (their filters read nothing but enterprises and
+	 * areas, which move the counter). */
+	char *csql = hx_arena_printf(c->arena, "SELECT count(*) FROM enterprises e%s", w.data);
+	if (c->me->scope.kind == HX_SCOPE_COUNTY || c->me->scope.kind == HX_SCOPE_AREA)
+		rc = hx_registry_count(&total, c, 1, csql, p, np, err);
+	else
+		rc = hx_db_int(c->db, &total, csql, p, np, err);
+	if (rc)
 		goto done;
 	char *sql;
 	if (page_size > 0) {

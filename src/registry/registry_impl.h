@@ -31,3 +31,8 @@ typedef struct hx_worker_row {
 int hx_registry_worker_check(hx_worker_row *row, hx_ctx *c, json_t *body, int creating, hx_err *err);
 int hx_registry_worker_insert(long long *id, hx_ctx *c, const hx_worker_row *row, int demo, hx_err *err);
 const char *hx_registry_employment_type_key(const char *label_or_key);
+
+/* count(*) of a list query (sql returns one integer), reused while the
+ * table's change counter (1: enterprises/areas, 2: workers) stays put. */
+int hx_registry_count(long long *total, hx_ctx *c, int table, const char *sql, const hx_param *p,
+		      int np, hx_err *err);

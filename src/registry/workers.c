@@ -433,8 +433,12 @@ int hx_registry_worker_list(json_t **out, hx_ctx *c, const hx_worker_filter *f, 
 		}
 	}
 	long long total = 0;
-	if ((rc = hx_db_int(c->db, &total, hx_arena_printf(c->arena, "SELECT count(*)" W_FROM "%s", w.data), p,
-			    np, err)))
+	char *csql = hx_arena_printf(c->arena, "SELECT count(*)" W_FROM "%s", w.data);
+	if (c->me->scope.kind == HX_SCOPE_COUNTY || c->me->scope.kind == HX_SCOPE_AREA)
+		rc = hx_registry_count(&total, c, 2, csql, p, np, err);
+	else
+		rc = hx_db_int(c->db, &total, csql, p, np, err);
+	if (rc)
 		goto done;
 	char *sql;
 	if (page_size > 0) {

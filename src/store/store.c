@@ -250,9 +250,14 @@ int hx_db_int(hx_db *db, long long *out, const char *sql, const hx_param *p, int
 
 const char *hx_rows_get(const hx_rows *r, int row, const char *name)
 {
-	for (int i = 0; i < r->ncols; i++)
-		if (strcmp(r->names[i], name) == 0)
+	hx_rows *m = (hx_rows *)r; /* the hint is a cache, not the value */
+	for (int k = 0; k < r->ncols; k++) {
+		int i = (m->hint + k) % r->ncols;
+		if (strcmp(r->names[i], name) == 0) {
+			m->hint = i + 1 < r->ncols ? i + 1 : 0;
 			return hx_rows_cell(r, row, i);
+		}
+	}
 	return NULL;
 }
 
@@ -522,8 +527,11 @@ int hx_store_checksums(hx_store *s, FILE *out, hx_err *err)
  * only these is still empty for restore. */
 static int is_reference_table(const char *t)
 {
-	return strcmp(t, "areas") == 0 || strcmp(t, "organizations") == 0 ||
-	       strcmp(t, "wage_tiers") == 0;
+	static const char *const ref[] = {"areas", "organizations", "registry_generations", NULL};
+	for (int i = 0; ref[i]; i++)
+		if (strcmp(t, ref[i]) == 0)
+			return 1;
+	return 0;
 }
 
 int hx_store_is_empty(hx_store *s, int *empty, hx_err *err)

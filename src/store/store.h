@@ -60,6 +60,7 @@ typedef struct hx_rows {
 	int nrows;
 	const char **names;
 	const char **cells;
+	int hint; /* where hx_rows_get looks first (callers read columns in order) */
 } hx_rows;
 
 const char *hx_rows_get(const hx_rows *r, int row, const char *name); /* NULL if no such column */

@@ -9,6 +9,7 @@
 #define STMT_CACHE 48
 
 struct cached {
+	unsigned long hash;
 	char *sql;
 	sqlite3_stmt *st;
 	unsigned long long used;
@@ -108,12 +109,21 @@ static int sq_rollback(hx_db *db)
 	return sq_script(db, "ROLLBACK", NULL);
 }
 
+static unsigned long sql_hash(const char *s)
+{
+	unsigned long h = 5381;
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
 /* Prepared statement for sql, from the cache or freshly prepared. */
 static int prepare(sq_db *d, const char *sql, sqlite3_stmt **out, hx_err *err)
 {
 	int victim = 0;
+	unsigned long h = sql_hash(sql);
 	for (int i = 0; i < STMT_CACHE; i++) {
-		if (d->cache[i].sql && strcmp(d->cache[i].sql, sql) == 0) {
+		if (d->cache[i].sql && d->cache[i].hash == h && strcmp(d->cache[i].sql, sql) == 0) {
 			d->cache[i].used = ++d->tick;
 			sqlite3_reset(d->cache[i].st);
 			sqlite3_clear_bindings(d->cache[i].st);
@@ -130,6 +140,7 @@ static int prepare(sq_db *d, const char *sql, sqlite3_stmt **out, hx_err *err)
 	sqlite3_finalize(d->cache[victim].st);
 	free(d->cache[victim].sql);
 	d->cache[victim].sql = strdup(sql);
+	d->cache[victim].hash = h;
 	d->cache[victim].st = st;
 	d->cache[victim].used = ++d->tick;
 	*out = st;
