@@ -784,6 +784,45 @@ done:
 	return rc;
 }
 
+int hx_registry_enterprise_list_text(char **out, size_t *len, hx_ctx *c,
+				     const hx_enterprise_filter *f, long long page,
+				     long long page_size, hx_err *err)
+{
+	int cacheable = c->me->scope.kind == HX_SCOPE_COUNTY || c->me->scope.kind == HX_SCOPE_AREA;
+	long long gen = 0;
+	char *what = NULL;
+	int rc;
+	if (cacheable) {
+		char today[11];
+		hx_today(today);
+		/* everything the answer depends on: the caller's scope, the
+		 * filter, the page, and today (newly_registered) */
+		what = hx_arena_printf(c->arena, "ent-list\x1f%d\x1f%lld\x1f%s\x1f%lld\x1f%s\x1f%d\x1f%d\x1f%d\x1f%d"
+					      "\x1f%d\x1f%d\x1f%s\x1f%lld\x1f%lld\x1f%s",
+				       (int)c->me->scope.kind, c->me->scope.area_id, f->q ? f->q : "\x1e",
+				       f->area_id, f->industry ? f->industry : "\x1e", f->above_scale, f->is_company,
+				       f->newly_registered, f->special_difficulty, f->is_sme, f->deleted,
+				       f->sort ? f->sort : "\x1e", page, page_size, today);
+		if ((rc = hx_registry_generation(&gen, c, 1, err)))
+			return rc;
+		if ((*out = hx_registry_cache_get(what, gen))) {
+			*len = strlen(*out);
+			return 0;
+		}
+	}
+	json_t *j = NULL;
+	if ((rc = hx_registry_enterprise_list(&j, c, f, page, page_size, err)))
+		return rc;
+	*out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!*out)
+		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
+	*len = strlen(*out);
+	if (cacheable)
+		hx_registry_cache_put(what, gen, *out);
+	return 0;
+}
+
 /* ---- agencies ---- */
 
 int hx_registry_agency_count(long long *n, hx_ctx *c, long long org_id, hx_err *err)

@@ -39,6 +39,11 @@ int hx_registry_enterprise_restore(json_t **out, hx_ctx *c, long long id, hx_err
 /* page_size 0: every row (export). */
 int hx_registry_enterprise_list(json_t **out, hx_ctx *c, const hx_enterprise_filter *f,
 				long long page, long long page_size, hx_err *err);
+/* The same list serialized as JSON text (malloc'd), served from the
+ * registry's cache while nothing changed (county and area scopes). */
+int hx_registry_enterprise_list_text(char **out, size_t *len, hx_ctx *c,
+				     const hx_enterprise_filter *f, long long page,
+				     long long page_size, hx_err *err);
 /* Name of an enterprise in the caller's scope (HX_ENOTFOUND outside). */
 int hx_registry_enterprise_name(const char **name, hx_ctx *c, long long id, hx_err *err);
 int hx_registry_enterprise_by_uscc(long long *id, hx_ctx *c, const char *uscc, hx_err *err);

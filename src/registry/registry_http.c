@@ -88,8 +88,12 @@ static int h_ents(hx_req *r)
 	if ((rc = ent_filter(r, &f, &err)) || (rc = hx_req_query_int(r, "page", 1, 1, 1000000, &page, &err)) ||
 	    (rc = hx_req_query_int(r, "page_size", 20, 1, 100, &size, &err)))
 		return hx_req_fail(r, &err);
-	rc = hx_registry_enterprise_list(&out, &r->ctx, &f, page, size, &err);
-	return reply(r, rc, &err, 200, out);
+	char *text = NULL;
+	size_t len = 0;
+	(void)out;
+	if ((rc = hx_registry_enterprise_list_text(&text, &len, &r->ctx, &f, page, size, &err)))
+		return hx_req_fail(r, &err);
+	return hx_req_file(r, text, len, "application/json; charset=utf-8", NULL);
 }
 
 static int h_ent_create(hx_req *r)

@@ -36,3 +36,8 @@ const char *hx_registry_employment_type_key(const char *label_or_key);
  * table's change counter (1: enterprises/areas, 2: workers) stays put. */
 int hx_registry_count(long long *total, hx_ctx *c, int table, const char *sql, const hx_param *p,
 		      int np, hx_err *err);
+int hx_registry_generation(long long *gen, hx_ctx *c, int table, hx_err *err);
+/* A serialized answer stored under the description what (everything it
+ * depends on) at generation gen; malloc'd copy or NULL. */
+char *hx_registry_cache_get(const char *what, long long gen);
+void hx_registry_cache_put(const char *what, long long gen, const char *text);

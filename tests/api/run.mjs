@@ -178,6 +178,25 @@ test('enterprise list filters, pages and sorts', async () => {
   eq((await admin.get('/api/v1/enterprises?above_scale=maybe')).status, 400, 'bad flag')
 })
 
+test('cached list pages follow every change (create, edit, delete, area rename)', async () => {
+  const q = '/api/v1/enterprises?page_size=5&sort=-updated_at'
+  const t0 = (await admin.get(q)).json.total
+  eq((await admin.get(q)).json.total, t0, 'same answer twice')
+  const e = await newEnt({ area_id: areaByName('紧水滩镇').id })
+  let l = (await admin.get(q)).json
+  eq(l.total, t0 + 1, 'total after create'); eq(l.items[0].id, e.id, 'new one first')
+  await admin.patch('/api/v1/enterprises/' + e.id, { name: '改名后的企业' + e.id })
+  l = (await admin.get(q)).json
+  eq(l.items[0].name, '改名后的企业' + e.id, 'edit shows')
+  const area = areaByName('紧水滩镇')
+  await admin.patch('/api/v1/areas/' + area.id, { name: '紧水滩镇（测试）' })
+  l = (await admin.get(q)).json
+  eq(l.items[0].area_name, '紧水滩镇（测试）', 'area rename shows')
+  await admin.patch('/api/v1/areas/' + area.id, { name: '紧水滩镇' })
+  await admin.del('/api/v1/enterprises/' + e.id)
+  eq((await admin.get(q)).json.total, t0, 'total after delete')
+})
+
 test('edit, soft delete with history, and restore', async () => {
   const e = await newEnt()
   let r = await admin.patch('/api/v1/enterprises/' + e.id, { employee_count: 77, above_scale: true })
