@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../audit/audit.h"
 #include "../http/http.h"
 #include "../registry/registry.h"
 
@@ -159,6 +160,47 @@ static int h_user_reset(hx_req *r)
 	return hx_req_json(r, 200, json_pack("{s:s}", "password", pw));
 }
 
+static int h_users_export(hx_req *r)
+{
+	hx_err err = {0};
+	long long org;
+	json_t *out;
+	if (hx_req_query_int(r, "org_id", 0, 0, INT64_MAX, &org, &err) ||
+	    hx_account_user_list(&out, &r->ctx, hx_req_query(r, "q"), hx_req_query(r, "role"), org, 1,
+				 1000000, &err))
+		return hx_req_fail(r, &err);
+	static const hx_xlsx_col cols[] = {
+		{"id", "编号", 1, NULL},           {"username", "用户名", 0, NULL},
+		{"display_name", "姓名", 0, NULL},  {"role_name", "角色", 0, NULL},
+		{"org_name", "所属机构", 0, NULL},   {"phone", "电话", 0, NULL},
+		{"disabled", "已停用", 0, NULL},     {"created_at", "创建时间（UTC）", 0, NULL},
+		{"last_login_at", "最近登录（UTC）", 0, NULL},
+	};
+	hx_audit_write(&r->ctx, "export", "user", 0, "用户列表", NULL, &err);
+	int rc = hx_req_xlsx(r, "用户列表.xlsx", "用户", cols, sizeof cols / sizeof cols[0],
+			     json_object_get(out, "items"));
+	json_decref(out);
+	return rc;
+}
+
+static int h_orgs_export(hx_req *r)
+{
+	json_t *out;
+	hx_err err = {0};
+	if (hx_account_org_list(&out, &r->ctx, &err))
+		return hx_req_fail(r, &err);
+	static const hx_xlsx_col cols[] = {
+		{"id", "编号", 1, NULL},         {"name", "机构名称", 0, NULL},
+		{"kind_name", "类型", 0, NULL},  {"contact", "联系人", 0, NULL},
+		{"phone", "联系电话", 0, NULL},   {"user_count", "用户数", 1, NULL},
+		{"enterprise_count", "负责企业数", 1, NULL},
+	};
+	int rc = hx_req_xlsx(r, "机构列表.xlsx", "机构", cols, sizeof cols / sizeof cols[0],
+			     json_object_get(out, "items"));
+	json_decref(out);
+	return rc;
+}
+
 static const char *const ORG_FIELDS[] = {"name", "kind", "area_id", "contact", "phone", NULL};
 
 static int h_orgs(hx_req *r)
@@ -245,6 +287,8 @@ void hx_account_http_register(hx_server *s)
 		{"GET", "/api/v1/roles", h_roles, 0, 0},
 		{"GET", "/api/v1/users", h_users, 0, HX_PERM_USERS_MANAGE},
 		{"POST", "/api/v1/users", h_user_create, 0, HX_PERM_USERS_MANAGE},
+		{"GET", "/api/v1/users/export.xlsx", h_users_export, 0, HX_PERM_USERS_MANAGE},
+		{"GET", "/api/v1/organizations/export.xlsx", h_orgs_export, 0, HX_PERM_REGISTRY_READ},
 		{"GET", "/api/v1/users/:id", h_user_get, 0, HX_PERM_USERS_MANAGE},
 		{"PATCH", "/api/v1/users/:id", h_user_update, 0, HX_PERM_USERS_MANAGE},
 		{"POST", "/api/v1/users/:id/reset-password", h_user_reset, 0, HX_PERM_USERS_MANAGE},

@@ -49,6 +49,23 @@ static int h_area_update(hx_req *r)
 	return reply(r, rc, &err, 200, out);
 }
 
+static int h_areas_export(hx_req *r)
+{
+	json_t *out = NULL;
+	hx_err err = {0};
+	if (hx_registry_area_list(&out, &r->ctx, &err))
+		return hx_req_fail(r, &err);
+	static const hx_xlsx_col cols[] = {
+		{"code", "区划代码", 0, NULL},    {"name", "名称", 0, NULL},
+		{"kind_name", "类型", 0, NULL},   {"former_name", "曾用名", 0, NULL},
+		{"enterprise_count", "企业数", 1, NULL},
+	};
+	int rc = hx_req_xlsx(r, "区域.xlsx", "区域", cols, sizeof cols / sizeof cols[0],
+			     json_object_get(out, "items"));
+	json_decref(out);
+	return rc;
+}
+
 /* ---- enterprises ---- */
 
 static const char *const ENT_FIELDS[] = {"uscc", "name", "legal_representative", "address", "area_id",
@@ -321,6 +338,7 @@ void hx_registry_http_register(hx_server *s)
 {
 	static const hx_route routes[] = {
 		{"GET", "/api/v1/areas", h_areas, 0, 0},
+		{"GET", "/api/v1/areas/export.xlsx", h_areas_export, 0, 0},
 		{"POST", "/api/v1/areas", h_area_create, 0, HX_PERM_AREAS_MANAGE},
 		{"PATCH", "/api/v1/areas/:id", h_area_update, 0, HX_PERM_AREAS_MANAGE},
 		{"GET", "/api/v1/enterprises", h_ents, 0, HX_PERM_REGISTRY_READ},

@@ -371,6 +371,18 @@ test('import and export of .xlsx: the template round-trips', async () => {
   eq(back.status, 'failed', 'export re-imported is refused as duplicates (masked IDs or same people)')
 })
 
+test('every list exports to .xlsx', async () => {
+  for (const p of ['/api/v1/areas/export.xlsx', '/api/v1/enterprises/export.xlsx?above_scale=1', '/api/v1/workers/export.xlsx',
+    '/api/v1/organizations/export.xlsx', '/api/v1/users/export.xlsx', '/api/v1/audit/export.xlsx?action=create']) {
+    const r = await admin.get(p)
+    eq(r.status, 200, p); eq(r.body.subarray(0, 2).toString(), 'PK', p + ' is a zip')
+    assert((r.headers.get('content-type') || '').includes('spreadsheetml'), p + ' type')
+  }
+  const hr = await newUser('reviewer')
+  eq((await hr.get('/api/v1/users/export.xlsx')).status, 403, 'users export needs users.manage')
+  eq((await hr.get('/api/v1/audit/export.xlsx')).status, 403, 'audit export needs audit.read')
+})
+
 test('import refuses garbage and old .xls with a clear message', async () => {
   const j = await upload(admin, 'enterprises', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]))
   eq(j.status, 'failed', 'xls'); assert(/xls/.test(j.message), j.message)
