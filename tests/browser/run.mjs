@@ -329,7 +329,7 @@ async function child_labor_error_under_field({ open }) {
   assert(list.total === 0, 'child worker was saved')
 }
 
-async function new_user_must_change_password({ open }) {
+async function reset_password_forces_change({ open }) {
   const page = await open()
   await login(page)
   const api = await apiClient(page)
@@ -347,15 +347,25 @@ async function new_user_must_change_password({ open }) {
   await pickArea(page, page.locator(sel('user-form-area')), area)
   await page.locator(sel('user-form-submit')).click()
   await page.locator(sel('user-dialog')).waitFor({ state: 'hidden' })
-  await page.locator(sel('user-table'), { hasText: username }).waitFor()
+  const row = page.locator(sel('user-table') + ' .el-table__row', { hasText: username }).first()
+  await row.waitFor()
+  // 重置密码: a one-time password, shown once; the user must change it.
+  await row.locator(sel('user-reset-password')).click()
+  await page.locator('.el-message-box .el-button--primary').click()
+  const otpBox = page.locator(sel('reset-password-value'))
+  await otpBox.waitFor()
+  const otp = (await otpBox.innerText()).trim()
+  assert(otp.length >= 10, `one-time password "${otp}"`)
+  await page.keyboard.press('Escape')
   await page.locator(sel('logout')).click()
   await page.waitForURL((u) => u.pathname === '/login')
 
   // First login: the change-password dialog cannot be dismissed.
-  await login(page, username, first)
+  await login(page, username, otp)
   const dlg = page.locator(sel('password-dialog'))
   await dlg.waitFor()
-  await page.locator(sel('password-old')).fill(first)
+  assert(!(await dlg.locator('.el-dialog__headerbtn').count()), 'the forced dialog can be closed')
+  await page.locator(sel('password-old')).fill(otp)
   await page.locator(sel('password-new')).fill(second)
   await page.locator(sel('password-confirm')).fill(second)
   await page.locator(sel('password-submit')).click()
@@ -378,7 +388,7 @@ const TESTS = [
   phone_enterprises_no_overflow,
   names_are_text_not_html,
   child_labor_error_under_field,
-  new_user_must_change_password,
+  reset_password_forces_change,
 ]
 
 // ---------------------------------------------------------------- runner

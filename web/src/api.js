@@ -17,6 +17,19 @@ export function onUnauthorized(fn) {
   unauthorizedHandler = fn
 }
 
+async function refreshCsrf() {
+  try {
+    const r = await fetch(BASE + '/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    if (!r.ok) return false
+    const d = await r.json()
+    if (!d || !d.csrf_token || d.csrf_token === csrfToken) return false
+    csrfToken = d.csrf_token
+    return true
+  } catch {
+    return false
+  }
+}
+
 export class ApiError extends Error {
   constructor(status, error) {
     const e = error || {}
@@ -98,6 +111,11 @@ export async function request(method, path, opts = {}) {
   if (res.ok) return data
 
   const err = new ApiError(res.status, data && data.error ? data.error : { message: fallbackMessage(res.status) })
+  // A stale CSRF token (e.g. the session was renewed in another tab): fetch
+  // the current one and try once more.
+  if (res.status === 403 && err.code === 'csrf' && !opts.csrfRetried && (await refreshCsrf())) {
+    return request(method, path, { ...opts, csrfRetried: true })
+  }
   if (res.status === 401 && opts.auth401 !== false) {
     if (unauthorizedHandler) unauthorizedHandler()
     throw err
