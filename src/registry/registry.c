@@ -326,6 +326,10 @@ int hx_registry_area_update(json_t **out, hx_ctx *c, long long id, json_t *body,
 	" e.industry AS industry, e.registered_on AS registered_on, e.employee_count AS employee_count, e.above_scale AS above_scale, e.is_company AS is_company," \
 	" e.special_difficulty AS special_difficulty, e.is_sme AS is_sme, e.is_demo AS is_demo, e.created_at AS created_at, e.updated_at AS updated_at, e.deleted_at AS deleted_at"
 #define ENT_FROM " FROM enterprises e JOIN areas a ON a.id = e.area_id"
+/* active workers on the roster */
+#define WORKER_COUNT \
+	" (SELECT count(*) FROM workers x WHERE x.enterprise_id = e.id AND x.deleted_at IS NULL" \
+	" AND x.leave_date IS NULL) AS worker_count"
 
 static json_t *ent_json(hx_ctx *c, const hx_rows *r, int i)
 {
@@ -370,9 +374,7 @@ static int ent_get(json_t **out, hx_ctx *c, long long id, int with_deleted, hx_e
 	hx_param p[4];
 	int np = 0;
 	p[np++] = hx_p_int(id);
-	hx_buf_puts(&w, "SELECT " ENT_COLS ", (SELECT count(*) FROM workers x WHERE x.enterprise_id = e.id"
-		       " AND x.deleted_at IS NULL AND x.leave_date IS NULL) AS worker_count" ENT_FROM
-		       " WHERE e.id = ?");
+	hx_buf_puts(&w, "SELECT " ENT_COLS "," WORKER_COUNT ENT_FROM " WHERE e.id = ?");
 	if (!with_deleted)
 		hx_buf_puts(&w, " AND e.deleted_at IS NULL");
 	hx_registry_scope_enterprises(&w, p, &np, c->me);
@@ -765,7 +767,7 @@ int hx_registry_enterprise_list(json_t **out, hx_ctx *c, const hx_enterprise_fil
 		goto done;
 	char *sql;
 	if (page_size > 0) {
-		sql = hx_arena_printf(c->arena, "SELECT " ENT_COLS ENT_FROM "%s ORDER BY %s LIMIT ? OFFSET ?",
+		sql = hx_arena_printf(c->arena, "SELECT " ENT_COLS "," WORKER_COUNT ENT_FROM "%s ORDER BY %s LIMIT ? OFFSET ?",
 				      w.data, order);
 		p[np++] = hx_p_int(page_size);
 		p[np++] = hx_p_int((page - 1) * page_size);
@@ -803,7 +805,8 @@ int hx_registry_enterprise_list_text(char **out, size_t *len, hx_ctx *c,
 				       f->area_id, f->industry ? f->industry : "\x1e", f->above_scale, f->is_company,
 				       f->newly_registered, f->special_difficulty, f->is_sme, f->deleted,
 				       f->sort ? f->sort : "\x1e", page, page_size, today);
-		if ((rc = hx_registry_generation(&gen, c, 1, err)))
+		/* worker counts are in the answer: follow both counters */
+		if ((rc = hx_registry_generation(&gen, c, 2, err)))
 			return rc;
 		if ((*out = hx_registry_cache_get(what, gen))) {
 			*len = strlen(*out);

@@ -185,6 +185,9 @@ test('cached list pages follow every change (create, edit, delete, area rename)'
   const e = await newEnt({ area_id: areaByName('紧水滩镇').id })
   let l = (await admin.get(q)).json
   eq(l.total, t0 + 1, 'total after create'); eq(l.items[0].id, e.id, 'new one first')
+  eq(l.items[0].worker_count, 0, 'no workers yet')
+  eq((await admin.post('/api/v1/workers', { enterprise_id: e.id, name: '新职工', id_number: idnum('19920202'), hire_date: '2024-01-01' })).status, 201, 'worker')
+  eq((await admin.get(q)).json.items[0].worker_count, 1, 'worker count follows the roster')
   await admin.patch('/api/v1/enterprises/' + e.id, { name: '改名后的企业' + e.id })
   l = (await admin.get(q)).json
   eq(l.items[0].name, '改名后的企业' + e.id, 'edit shows')
