@@ -3,7 +3,11 @@
  * read (registry_generations, bumped by triggers on every write) has not
  * moved. The counter is read in the request's own transaction, so nothing
  * served from here is older than the transaction's view of the store, and
- * several processes sharing a store each see every change. */
+ * several processes sharing a store each see every change.
+ *
+ * Only read transactions use the cache: a transaction that wrote could
+ * store a result under a counter value that its rollback then hands to a
+ * different change. */
 #include "registry_impl.h"
 
 #include <pthread.h>
@@ -100,6 +104,8 @@ int hx_registry_count(long long *total, hx_ctx *c, int table, const char *sql, c
 		      int np, hx_err *err)
 {
 	long long gen = 0;
+	if (!hx_db_in_read_tx(c->db))
+		return hx_db_int(c->db, total, sql, p, np, err);
 	int rc = hx_registry_generation(&gen, c, table, err);
 	if (rc)
 		return rc;

@@ -790,7 +790,8 @@ int hx_registry_enterprise_list_text(char **out, size_t *len, hx_ctx *c,
 				     const hx_enterprise_filter *f, long long page,
 				     long long page_size, hx_err *err)
 {
-	int cacheable = c->me->scope.kind == HX_SCOPE_COUNTY || c->me->scope.kind == HX_SCOPE_AREA;
+	int cacheable = (c->me->scope.kind == HX_SCOPE_COUNTY || c->me->scope.kind == HX_SCOPE_AREA) &&
+			hx_db_in_read_tx(c->db);
 	long long gen = 0;
 	char *what = NULL;
 	int rc;

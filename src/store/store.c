@@ -155,6 +155,11 @@ int hx_db_in_tx(const hx_db *db)
 	return db->tx != HX_TX_NONE;
 }
 
+int hx_db_in_read_tx(const hx_db *db)
+{
+	return db->tx == HX_TX_READ || db->tx == HX_TX_SNAPSHOT;
+}
+
 int hx_db_exec(hx_db *db, const char *sql, const hx_param *p, int np, long long *changes,
 	       hx_err *err)
 {

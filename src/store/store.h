@@ -95,6 +95,9 @@ int hx_db_begin_snapshot(hx_db *db, hx_err *err);
 int hx_db_commit(hx_db *db, hx_err *err);
 int hx_db_rollback(hx_db *db);
 int hx_db_in_tx(const hx_db *db);
+/* 1 inside a read or snapshot transaction (one that has written nothing
+ * the registry caches depend on). */
+int hx_db_in_read_tx(const hx_db *db);
 
 /* Runs a statement; *changes (may be NULL) gets the number of rows changed.
  * A unique-constraint violation is HX_ECONFLICT "conflict"; a trigger that
