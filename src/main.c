@@ -16,13 +16,15 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "http/http.h"
+#include "rating/rating.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
 typedef struct opts {
 	const char *db, *var, *data, *web, *listen;
 	int threads, session_idle, session_max, secure_cookie, demo, force;
-	const char *enterprise, *role, *display, *out, *filter_q;
+	const char *enterprise, *role, *display, *out, *filter_q, *rubric;
+	int list, version;
 	long long area_id;
 } opts;
 
@@ -72,6 +74,7 @@ static const char USAGE[] =
 	"  backup FILE        consistent online copy of the store\n"
 	"  restore FILE       restore a backup into an empty store (--force to replace)\n"
 	"  checksums          row counts and SHA-256 per table, to compare stores\n"
+	"  rate --rubric ID FACTS.json   score facts against a rubric (和谐企业/园区评价)\n"
 	"\n"
 	"common options (or environment variables):\n"
 	"  --db URL           sqlite:PATH or postgresql://… (HEXIE_DB; default sqlite:VAR/hexie.db)\n"
@@ -247,7 +250,15 @@ static int cmd_serve(opts *o)
 		fprintf(stderr, "hexie: %s\n", err.msg);
 		return 1;
 	}
+	char rdir[4096];
+	snprintf(rdir, sizeof rdir, "%s/rubrics", o->data);
+	hx_rubric_set *rubrics = NULL;
+	if (hx_rubric_set_load(&rubrics, rdir, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		return 1;
+	}
 	hx_meta_http_register(srv);
+	hx_rating_http_register(srv, rubrics);
 	hx_account_http_register(srv);
 	hx_audit_http_register(srv);
 	hx_registry_http_register(srv);
@@ -269,8 +280,72 @@ static int cmd_serve(opts *o)
 	hx_server_stop(srv);
 	pthread_join(th, NULL);
 	hx_server_free(srv);
+	hx_rubric_set_free(rubrics);
 	hx_store_close(s);
 	return 0;
+}
+
+/* ---- rate ---- */
+
+static int cmd_rate(opts *o, int nargs, char **args)
+{
+	hx_err err = {0};
+	char rdir[4096];
+	snprintf(rdir, sizeof rdir, "%s/rubrics", o->data);
+	hx_rubric_set *set = NULL;
+	if (hx_rubric_set_load(&set, rdir, &err)) {
+		fprintf(stderr, "hexie rate: %s\n", err.msg);
+		return 2;
+	}
+	int rc = 0;
+	if (o->list) {
+		for (size_t i = 0; i < hx_rubric_set_count(set); i++) {
+			const hx_rubric *r = hx_rubric_set_at(set, i);
+			printf("%-26s v%-3d %-10s %s\n", hx_rubric_id(r), hx_rubric_version(r), hx_rubric_subject(r),
+			       hx_rubric_title(r));
+		}
+		goto done;
+	}
+	if (!o->rubric || nargs != 1) {
+		fprintf(stderr, "hexie rate: usage: hexie rate --rubric ID FACTS.json (or --list)\n");
+		rc = 2;
+		goto done;
+	}
+	const hx_rubric *r = hx_rubric_set_find(set, o->rubric, o->version);
+	if (!r) {
+		fprintf(stderr, "hexie rate: unknown rubric \"%s\"%s (hexie rate --list)\n", o->rubric,
+			o->version ? " at that version" : "");
+		rc = 2;
+		goto done;
+	}
+	json_error_t je;
+	json_t *facts = strcmp(args[0], "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &je)
+						  : json_load_file(args[0], JSON_REJECT_DUPLICATES, &je);
+	if (!facts) {
+		fprintf(stderr, "hexie rate: %s: not JSON (line %d: %s)\n", args[0], je.line, je.text);
+		rc = 2;
+		goto done;
+	}
+	hx_facts *f = NULL;
+	if (hx_facts_compile(&f, r, facts, &err)) {
+		fprintf(stderr, "hexie rate: %s: %s\n", args[0], err.msg);
+		json_decref(facts);
+		rc = 2;
+		goto done;
+	}
+	hx_score *s = hx_score_new(r);
+	hx_rate(s, r, f);
+	json_t *out = hx_score_json(s, r, f);
+	char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text);
+	free(text);
+	json_decref(out);
+	hx_score_free(s);
+	hx_facts_free(f);
+	json_decref(facts);
+done:
+	hx_rubric_set_free(set);
+	return rc;
 }
 
 /* ---- user ---- */
@@ -486,7 +561,7 @@ static int export_fn(hx_ctx *c, void *arg, hx_err *err)
 /* ---- option parsing ---- */
 
 enum { O_DB = 256, O_VAR, O_DATA, O_WEB, O_LISTEN, O_THREADS, O_DEMO, O_FORCE, O_ENT, O_ROLE,
-       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE };
+       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE, O_RUBRIC, O_LIST, O_VERSION };
 
 static const struct option LONGOPTS[] = {
 	{"db", required_argument, 0, O_DB},       {"var", required_argument, 0, O_VAR},
@@ -498,6 +573,8 @@ static const struct option LONGOPTS[] = {
 	{"q", required_argument, 0, O_Q},         {"area-id", required_argument, 0, O_AREA},
 	{"session-idle", required_argument, 0, O_IDLE}, {"session-max", required_argument, 0, O_MAX},
 	{"secure-cookie", no_argument, 0, O_SECURE}, {"help", no_argument, 0, O_HELP},
+	{"rubric", required_argument, 0, O_RUBRIC}, {"list", no_argument, 0, O_LIST},
+	{"rubric-version", required_argument, 0, O_VERSION},
 	{0, 0, 0, 0}};
 
 static const char *help_for(const char *cmd)
@@ -529,6 +606,12 @@ static const char *help_for(const char *cmd)
 		return "usage: hexie backup FILE\n"
 		       "A consistent copy of the whole store, taken while the server runs (portable format:\n"
 		       "restores into SQLite or PostgreSQL).\n";
+	if (strcmp(cmd, "rate") == 0)
+		return "usage: hexie rate --rubric ID [--rubric-version N] FACTS.json   (FACTS.json may be -)\n"
+		       "       hexie rate --list\n"
+		       "Scores facts {\"answers\":{…},\"metrics\":{…}} against a rubric of data/rubrics/ and\n"
+		       "prints the score sheet as JSON. Exit 0 when scored, 2 on bad input (the error names it).\n"
+		       "See docs/rubric-format.md.\n";
 	if (strcmp(cmd, "checksums") == 0)
 		return "usage: hexie checksums\n"
 		       "Prints each table's row count and the SHA-256 of its rows (the same figures a backup\n"
@@ -582,6 +665,9 @@ int main(int argc, char **argv)
 		case O_IDLE: o.session_idle = atoi(optarg); break;
 		case O_MAX: o.session_max = atoi(optarg); break;
 		case O_SECURE: o.secure_cookie = 1; break;
+		case O_RUBRIC: o.rubric = optarg; break;
+		case O_LIST: o.list = 1; break;
+		case O_VERSION: o.version = atoi(optarg); break;
 		case O_HELP: fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
 		}
@@ -596,6 +682,8 @@ int main(int argc, char **argv)
 		return cmd_serve(&o);
 	if (strcmp(cmd, "init") == 0)
 		return cmd_init(&o);
+	if (strcmp(cmd, "rate") == 0)
+		return cmd_rate(&o, nargs, args);
 
 	hx_store *s;
 	hx_keys keys;
