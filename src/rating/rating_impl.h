@@ -94,6 +94,7 @@ struct hx_rubric {
 	int ncriteria;
 	metric *metrics;
 	int nmetrics;
+	int *by_id; /* criterion indexes sorted by id, for lookups */
 };
 
 struct hx_facts {
@@ -103,5 +104,8 @@ struct hx_facts {
 	unsigned char *has_metric;
 	json_t *warnings;         /* facts-level warnings (unknown metrics) */
 };
+
+/* Index of the criterion with this id, or -1 (binary search). */
+int hx_rubric_criterion_index(const hx_rubric *r, const char *id);
 
 #endif

@@ -349,6 +349,13 @@ static size_t count_elements(json_t *doc)
 	return n;
 }
 
+static _Thread_local const hx_rubric *sort_rubric;
+
+static int by_crit_id(const void *a, const void *b)
+{
+	return strcmp(sort_rubric->criteria[*(const int *)a].id, sort_rubric->criteria[*(const int *)b].id);
+}
+
 int hx_rubric_parse(hx_rubric **out, const char *text, size_t len, const char *name, hx_err *err)
 {
 	json_error_t je;
@@ -508,6 +515,12 @@ int hx_rubric_parse(hx_rubric **out, const char *text, size_t len, const char *n
 		rc = fail(&L, "the items add up to %g points, not the stated total %g", sum_items2 / 2.0, r->total2 / 2.0);
 		goto done;
 	}
+	r->by_id = malloc(sizeof *r->by_id * (size_t)(r->ncriteria + 1));
+	for (int k = 0; k < r->ncriteria; k++)
+		r->by_id[k] = k;
+	sort_rubric = r;
+	qsort(r->by_id, (size_t)r->ncriteria, sizeof *r->by_id, by_crit_id);
+	sort_rubric = NULL;
 done:
 	if (rc) {
 		hx_rubric_free(r);
@@ -515,6 +528,22 @@ done:
 	}
 	*out = r;
 	return 0;
+}
+
+int hx_rubric_criterion_index(const hx_rubric *r, const char *id)
+{
+	int lo = 0, hi = r->ncriteria - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		int c = strcmp(r->criteria[r->by_id[mid]].id, id);
+		if (c == 0)
+			return r->by_id[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
 }
 
 void hx_rubric_free(hx_rubric *r)
@@ -540,6 +569,7 @@ void hx_rubric_free(hx_rubric *r)
 		free(r->metrics[i].name);
 		free(r->metrics[i].label);
 	}
+	free(r->by_id);
 	free(r->criteria);
 	free(r->elements);
 	free(r->items);

@@ -11,10 +11,7 @@
 
 static int crit_index(const hx_rubric *r, const char *id)
 {
-	for (int i = 0; i < r->ncriteria; i++)
-		if (strcmp(r->criteria[i].id, id) == 0)
-			return i;
-	return -1;
+	return hx_rubric_criterion_index(r, id);
 }
 
 void hx_facts_free(hx_facts *f)
