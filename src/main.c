@@ -257,8 +257,13 @@ static int cmd_serve(opts *o)
 		fprintf(stderr, "hexie: %s\n", err.msg);
 		return 1;
 	}
+	if (hx_rating_init(rubrics, o->data, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		return 1;
+	}
 	hx_meta_http_register(srv);
 	hx_rating_http_register(srv, rubrics);
+	hx_rating_campaign_http_register(srv);
 	hx_account_http_register(srv);
 	hx_audit_http_register(srv);
 	hx_registry_http_register(srv);

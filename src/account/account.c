@@ -22,17 +22,19 @@
 static const hx_role ROLES[] = {
 	{"admin", "系统管理员", HX_SCOPE_COUNTY, HX_PERM_ALL & ~HX_PERM_PII_READ},
 	{"county_officer", "县级业务人员", HX_SCOPE_COUNTY,
-	 RW | HX_PERM_REGISTRY_DELETE | HX_PERM_IMPORT | HX_PERM_ORGS_MANAGE},
-	{"reviewer", "考评单位人员", HX_SCOPE_COUNTY, HX_PERM_REGISTRY_READ},
-	{"area_officer", "乡镇/街道/园区工作人员", HX_SCOPE_AREA, RW | HX_PERM_IMPORT},
+	 RW | HX_PERM_REGISTRY_DELETE | HX_PERM_IMPORT | HX_PERM_ORGS_MANAGE | HX_PERM_RATING_MANAGE},
+	{"reviewer", "考评单位人员", HX_SCOPE_COUNTY, HX_PERM_REGISTRY_READ | HX_PERM_RATING_REVIEW},
+	{"area_officer", "乡镇/街道/园区工作人员", HX_SCOPE_AREA, RW | HX_PERM_IMPORT | HX_PERM_RATING_APPLY},
 	{"agency", "第三方机构人员", HX_SCOPE_ORG, HX_PERM_REGISTRY_READ},
-	{"enterprise_hr", "企业人事", HX_SCOPE_ENTERPRISE, RW | HX_PERM_IMPORT | HX_PERM_PII_READ},
+	{"enterprise_hr", "企业人事", HX_SCOPE_ENTERPRISE,
+	 RW | HX_PERM_IMPORT | HX_PERM_PII_READ | HX_PERM_RATING_APPLY},
 	{"worker", "劳动者", HX_SCOPE_SELF, HX_PERM_REGISTRY_READ | HX_PERM_PII_READ},
 };
 
 static const char *const PERM_KEYS[] = {"registry.read", "registry.write", "registry.delete",
 					"import", "pii.read", "areas.manage", "orgs.manage",
-					"users.manage", "audit.read"};
+					"users.manage", "audit.read", "rating.manage", "rating.apply",
+					"rating.review"};
 
 const hx_role *hx_account_role(const char *key)
 {
@@ -759,5 +761,14 @@ int hx_account_org_seed(hx_ctx *c, hx_err *err)
 			break;
 	}
 	json_decref(j);
+	return rc;
+}
+
+int hx_account_org_find(long long *id, hx_ctx *c, const char *name, hx_err *err)
+{
+	hx_param p[] = {hx_p_text(name)};
+	int rc = hx_db_int(c->db, id, "SELECT id FROM organizations WHERE name = ?", p, 1, err);
+	if (rc == HX_ENOTFOUND)
+		return hx_err_set(err, HX_ENOTFOUND, "not_found", "", "机构“%s”不存在", name);
 	return rc;
 }

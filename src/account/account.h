@@ -23,7 +23,10 @@ enum {
 	HX_PERM_ORGS_MANAGE = 1u << 6,
 	HX_PERM_USERS_MANAGE = 1u << 7,
 	HX_PERM_AUDIT_READ = 1u << 8,
-	HX_PERM_ALL = (1u << 9) - 1,
+	HX_PERM_RATING_MANAGE = 1u << 9, /* open and run rating campaigns */
+	HX_PERM_RATING_APPLY = 1u << 10, /* apply and self-assess */
+	HX_PERM_RATING_REVIEW = 1u << 11, /* score one's department's items */
+	HX_PERM_ALL = (1u << 12) - 1,
 };
 
 /* Data scope (数据范围) of a user. */
@@ -106,6 +109,8 @@ int hx_account_org_update(json_t **out, hx_ctx *c, long long id, json_t *body, h
 int hx_account_org_list(json_t **out, hx_ctx *c, hx_err *err);
 int hx_account_org_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
 int hx_account_org_kind_valid(const char *kind);
+/* The organization with this exact name. */
+int hx_account_org_find(long long *id, hx_ctx *c, const char *name, hx_err *err);
 /* Loads the organizations the seeds name (idempotent, by name). */
 int hx_account_org_seed(hx_ctx *c, hx_err *err);
 

@@ -68,4 +68,55 @@ void hx_rate(hx_score *s, const hx_rubric *r, const hx_facts *f);
  * max, vetoed, vetoes, items with criteria, warnings. */
 json_t *hx_score_json(const hx_score *s, const hx_rubric *r, const hx_facts *f);
 
+/* The filled score sheet (评分表) as an A4 PDF, laid out like the seeds'
+ * tables (考核项目 / 分值 / 评分标准 / 考评单位 / 得分; evaluation elements
+ * as sub-rows; 否决 / 未否决 per veto condition), with the rubric, the
+ * applicant, the date (YYYY-MM-DD; NULL: today) and the result above it
+ * and the warnings under 提示. *out is malloc'd (free()). HX_EINVAL
+ * (field "applicant" or "date") for a name over 300 bytes or not UTF-8,
+ * or a malformed date; the PDF renderer's errors otherwise (src/report). */
+int hx_rating_sheet_pdf(char **out, size_t *len, const hx_score *s, const hx_rubric *r, const hx_facts *f,
+			const char *applicant, const char *date, hx_err *err);
+
+/* ---- campaigns (创建活动), campaign.c ---- */
+#include "../core/ctx.h"
+
+/* Called once at start: the rubrics the campaigns use and data/rating/
+ * (the mapping of the seeds' 考评单位 to the county's organizations). */
+int hx_rating_init(const hx_rubric_set *set, const char *data_dir, hx_err *err);
+const hx_rubric_set *hx_rating_rubrics(void);
+
+int hx_rating_campaign_create(json_t **out, hx_ctx *c, json_t *body, hx_err *err);
+int hx_rating_campaign_list(json_t **out, hx_ctx *c, hx_err *err);
+int hx_rating_campaign_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
+int hx_rating_campaign_assign(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
+int hx_rating_campaign_remind(hx_ctx *c, long long id, long long org_id, hx_err *err);
+/* action: "close", "confirm" or "publish" (valid_years for publish). */
+int hx_rating_campaign_step(json_t **out, hx_ctx *c, long long id, const char *action, int valid_years,
+			    hx_err *err);
+int hx_rating_campaign_results(json_t **out, hx_ctx *c, long long id, hx_err *err);
+
+int hx_rating_application_create(json_t **out, hx_ctx *c, long long campaign_id, json_t *body, hx_err *err);
+int hx_rating_application_list(json_t **out, hx_ctx *c, long long campaign_id, hx_err *err);
+int hx_rating_application_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
+int hx_rating_application_self(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
+int hx_rating_application_submit(json_t **out, hx_ctx *c, long long id, hx_err *err);
+int hx_rating_application_review(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
+int hx_rating_application_metric(json_t **out, hx_ctx *c, long long id, const char *name, json_t *body,
+				 hx_err *err);
+/* The live score sheet pieces of an application, for the PDF. */
+int hx_rating_application_scored(const hx_rubric **rubric, hx_facts **facts, hx_score **score,
+				 const char **applicant, hx_ctx *c, long long id, hx_err *err);
+
+int hx_rating_evidence_add(json_t **out, hx_ctx *c, long long app_id, const char *criterion_id,
+			   const char *filename, const void *data, size_t len, hx_err *err);
+int hx_rating_evidence_get(char **bytes, size_t *len, const char **filename, hx_ctx *c, long long id,
+			   hx_err *err);
+
+int hx_rating_poll_issue(json_t **out, hx_ctx *c, long long app_id, long long count, hx_err *err);
+int hx_rating_poll_info(json_t **out, hx_ctx *c, long long app_id, const char *token, hx_err *err);
+int hx_rating_poll_vote(hx_ctx *c, long long app_id, const char *token, int satisfied, hx_err *err);
+
+int hx_rating_notifications(json_t **out, hx_ctx *c, hx_err *err);
+
 #endif

@@ -1,5 +1,5 @@
 /* HTTP handlers of rating: the rubrics and scoring facts against one. */
-#include "rating.h"
+#include "rating_impl.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,38 +39,11 @@ static int h_get(hx_req *r)
 	return hx_req_json(r, 200, hx_rubric_json(rb));
 }
 
-/* Records the first use of a rubric version; refuses a file that changed
- * after it was first used. */
-static int check_use(hx_req *r, const hx_rubric *rb, hx_err *err)
-{
-	hx_rows *rows;
-	hx_param p[] = {hx_p_text(hx_rubric_id(rb)), hx_p_int(hx_rubric_version(rb))};
-	int rc = hx_db_query(r->ctx.db, r->ctx.arena, &rows,
-			     "SELECT sha256 FROM rating_rubric_uses WHERE rubric_id = ? AND version = ?", p, 2, err);
-	if (rc)
-		return rc;
-	if (rows->nrows) {
-		if (strcmp(hx_rows_cell(rows, 0, 0), hx_rubric_sha256(rb)) != 0)
-			return hx_err_set(err, HX_ECONFLICT, "rubric_changed", "",
-					  "评价标准%s第%d版在使用后被修改，请将修改发布为新版本", hx_rubric_id(rb),
-					  hx_rubric_version(rb));
-		return 0;
-	}
-	char now[21];
-	hx_now_iso(now);
-	hx_param q[] = {hx_p_text(hx_rubric_id(rb)), hx_p_int(hx_rubric_version(rb)), hx_p_text(hx_rubric_sha256(rb)),
-			hx_p_text(now)};
-	rc = hx_db_exec(r->ctx.db,
-			"INSERT INTO rating_rubric_uses (rubric_id, version, sha256, first_used_at) VALUES (?, ?, ?, ?)",
-			q, 4, NULL, err);
-	return rc == HX_ECONFLICT ? 0 : rc;
-}
-
 static int h_score(hx_req *r)
 {
 	hx_err err = {0};
 	const hx_rubric *rb = find(r, &err);
-	if (!rb || check_use(r, rb, &err))
+	if (!rb || hx_rating_use_rubric(&r->ctx, rb, &err))
 		return hx_req_fail(r, &err);
 	json_t *body;
 	if (hx_req_body_json(r, &body, NULL))

@@ -58,6 +58,7 @@ typedef struct criterion {
 	int nwhen;
 	int item, element; /* indexes; element -1 when directly in the item */
 	int reads_answer;  /* the rule reads the answer */
+	char *platform;    /* what the platform can tell about it ("child_labor"), or NULL */
 } criterion;
 
 typedef struct element {
@@ -78,6 +79,7 @@ typedef struct item {
 typedef struct metric {
 	char *name, *label;
 	metric_type type;
+	char *platform; /* computed from the platform's data ("is_company"), or NULL */
 } metric;
 
 struct hx_rubric {
@@ -104,6 +106,10 @@ struct hx_facts {
 	unsigned char *has_metric;
 	json_t *warnings;         /* facts-level warnings (unknown metrics) */
 };
+
+/* Records the first use of a rubric version in the store; refuses a
+ * version whose file changed since (HX_ECONFLICT "rubric_changed"). */
+int hx_rating_use_rubric(hx_ctx *c, const hx_rubric *rb, hx_err *err);
 
 /* Index of the criterion with this id, or -1 (binary search). */
 int hx_rubric_criterion_index(const hx_rubric *r, const char *id);

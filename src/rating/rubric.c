@@ -309,9 +309,11 @@ static int parse_criteria(loader *L, json_t *arr, int item_ix, int element_ix, i
 			free(c.id);
 			return rc;
 		}
-		if ((rc = str_field(L, cj, "text", 1, &c.text)) || (rc = points_field(L, cj, "max", &c.max2))) {
+		if ((rc = str_field(L, cj, "text", 1, &c.text)) || (rc = points_field(L, cj, "max", &c.max2)) ||
+		    (rc = str_field(L, cj, "platform", 0, &c.platform))) {
 			free(c.id);
 			free(c.text);
+			free(c.platform);
 			return rc;
 		}
 		c.item = item_ix;
@@ -414,6 +416,8 @@ int hx_rubric_parse(hx_rubric **out, const char *text, size_t len, const char *n
 		m->type = (metric_type)ti;
 		const char *lab = json_string_value(json_object_get(mv, "label"));
 		m->label = strdup(lab ? lab : mk);
+		const char *pf = json_string_value(json_object_get(mv, "platform"));
+		m->platform = pf ? strdup(pf) : NULL;
 	}
 	/* items */
 	json_t *items = json_object_get(d, "items");
@@ -555,6 +559,7 @@ void hx_rubric_free(hx_rubric *r)
 		free(r->criteria[i].text);
 		free(r->criteria[i].tiers);
 		free(r->criteria[i].when);
+		free(r->criteria[i].platform);
 	}
 	for (int i = 0; i < r->nelements; i++) {
 		free(r->elements[i].id);
@@ -568,6 +573,7 @@ void hx_rubric_free(hx_rubric *r)
 	for (int i = 0; i < r->nmetrics; i++) {
 		free(r->metrics[i].name);
 		free(r->metrics[i].label);
+		free(r->metrics[i].platform);
 	}
 	free(r->by_id);
 	free(r->criteria);

@@ -77,12 +77,15 @@ int hx_registry_demo_load(hx_ctx *c, int enterprises, int workers_per, unsigned 
 		json_object_set_new(f, "is_company", json_boolean(next(&s) % 5 != 0));
 		json_object_set_new(f, "special_difficulty", json_boolean(next(&s) % 9 == 0));
 		json_object_set_new(f, "is_sme", json_boolean(staff < 300));
-		long long eid;
+		long long eid, taken = 0;
 		hx_err_clear(err);
-		rc = hx_registry_enterprise_insert(&eid, c, f, 1, err);
-		if (rc == HX_ECONFLICT)
-			continue; /* a code repeated by chance */
-		if (rc)
+		hx_param uq[] = {hx_p_text(u)};
+		if ((rc = hx_db_int(c->db, &taken, "SELECT count(*) FROM enterprises WHERE uscc = ?", uq, 1, err)))
+			return rc;
+		if (taken)
+			continue; /* a code repeated by chance (checked first: a failed
+				   * statement would end a PostgreSQL transaction) */
+		if ((rc = hx_registry_enterprise_insert(&eid, c, f, 1, err)))
 			return rc;
 		for (int k = 0; k < workers_per; k++) {
 			char id[19];
@@ -113,10 +116,16 @@ int hx_registry_demo_load(hx_ctx *c, int enterprises, int workers_per, unsigned 
 			long long wid;
 			if (hx_registry_worker_check(&w, c, b, 1, err))
 				continue; /* an odd random date: skip the row */
-			rc = hx_registry_worker_insert(&wid, c, &w, 1, err);
-			if (rc == HX_ECONFLICT)
+			long long dup = 0;
+			hx_param dq[] = {hx_p_int(eid), hx_p_text(w.id_hash)};
+			if ((rc = hx_db_int(c->db, &dup,
+					    "SELECT count(*) FROM workers WHERE enterprise_id = ? AND id_hash = ?"
+					    " AND deleted_at IS NULL AND leave_date IS NULL",
+					    dq, 2, err)))
+				return rc;
+			if (dup)
 				continue;
-			if (rc)
+			if ((rc = hx_registry_worker_insert(&wid, c, &w, 1, err)))
 				return rc;
 		}
 	}

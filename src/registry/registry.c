@@ -116,6 +116,7 @@ int hx_registry_area_list(json_t **out, hx_ctx *c, hx_err *err)
 	return 0;
 }
 
+int hx_registry_area_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
 static int area_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 {
 	hx_rows *r;
@@ -888,9 +889,7 @@ int hx_registry_agency_assign(hx_ctx *c, long long org_id, json_t *ids, hx_err *
 	json_array_foreach(ids, i, v) {
 		hx_param q[] = {hx_p_int(org_id), hx_p_int(json_integer_value(v)), hx_p_text(now)};
 		rc = hx_db_exec(c->db, "INSERT INTO agency_enterprises (org_id, enterprise_id, assigned_at)"
-				       " VALUES (?, ?, ?)", q, 3, NULL, err);
-		if (rc == HX_ECONFLICT)
-			continue; /* listed twice */
+				       " VALUES (?, ?, ?) ON CONFLICT DO NOTHING", q, 3, NULL, err);
 		if (rc)
 			return rc;
 	}
@@ -898,4 +897,88 @@ int hx_registry_agency_assign(hx_ctx *c, long long org_id, json_t *ids, hx_err *
 	rc = hx_audit_write(c, "update", "organization", org_id, "分配企业", ch, err);
 	json_decref(ch);
 	return rc;
+}
+
+/* ---- for other modules ---- */
+
+int hx_registry_area_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
+{
+	return area_get(out, c, id, err);
+}
+
+int hx_registry_area_in_scope(hx_ctx *c, long long area_id)
+{
+	if (c->me->scope.kind == HX_SCOPE_COUNTY)
+		return 1;
+	if (c->me->scope.kind != HX_SCOPE_AREA)
+		return 0;
+	long long n = 0;
+	hx_err e = {0};
+	hx_param p[] = {hx_p_int(area_id), hx_p_int(c->me->scope.area_id)};
+	if (hx_db_int(c->db, &n,
+		      "SELECT count(*) FROM areas a JOIN areas s ON a.path LIKE s.path || '%' WHERE a.id = ? AND s.id = ?",
+		      p, 2, &e))
+		return 0;
+	return n > 0;
+}
+
+int hx_registry_area_enterprise_ids(json_t **out, hx_ctx *c, long long area_id, hx_err *err)
+{
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(area_id)};
+	int rc = hx_db_query(c->db, c->arena, &r,
+			     "SELECT e.id FROM enterprises e WHERE e.deleted_at IS NULL AND e.area_id IN"
+			     " (SELECT a.id FROM areas a JOIN areas s ON a.path LIKE s.path || '%' WHERE s.id = ?)"
+			     " ORDER BY e.id",
+			     p, 1, err);
+	if (rc)
+		return rc;
+	json_t *ids = json_array();
+	for (int i = 0; i < r->nrows; i++)
+		json_array_append_new(ids, json_integer(atoll(hx_rows_cell(r, i, 0))));
+	*out = ids;
+	return 0;
+}
+
+int hx_registry_roster_stats(hx_roster_stats *out, hx_ctx *c, long long enterprise_id, hx_err *err)
+{
+	int rc = hx_registry_enterprise_visible(c, enterprise_id, err);
+	if (rc)
+		return rc;
+	char today[11], y16[11], y18[11];
+	hx_today(today);
+	hx_date_add_months(y16, today, -16 * 12);
+	hx_date_add_months(y18, today, -18 * 12);
+	hx_rows *r;
+	hx_param p[] = {hx_p_text(y16), hx_p_text(y16), hx_p_text(y18), hx_p_int(enterprise_id)};
+	/* under 16 on the hire date: birth date later than hire date minus
+	 * 16 years, compared as text on the stored dates */
+	rc = hx_db_query(c->db, c->arena, &r,
+			 "SELECT count(*) AS active,"
+			 " sum(CASE WHEN birth_date > ? THEN 1 ELSE 0 END) AS under16_now,"
+			 " sum(CASE WHEN birth_date <= ? AND birth_date > ? THEN 1 ELSE 0 END) AS minors,"
+			 " sum(CASE WHEN employment_type = 'dispatched' THEN 1 ELSE 0 END) AS dispatched"
+			 " FROM workers WHERE enterprise_id = ? AND deleted_at IS NULL AND leave_date IS NULL",
+			 p, 4, err);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof *out);
+	out->active = hx_rows_int(r, 0, "active");
+	out->under16 = hx_rows_int(r, 0, "under16_now");
+	out->minors = hx_rows_int(r, 0, "minors");
+	out->dispatched = hx_rows_int(r, 0, "dispatched");
+	/* and those hired before they were 16 */
+	hx_rows *h;
+	hx_param q[] = {hx_p_int(enterprise_id)};
+	if ((rc = hx_db_query(c->db, c->arena, &h,
+			      "SELECT birth_date, hire_date FROM workers WHERE enterprise_id = ? AND deleted_at IS NULL"
+			      " AND leave_date IS NULL",
+			      q, 1, err)))
+		return rc;
+	for (int i = 0; i < h->nrows; i++) {
+		const char *b = hx_rows_cell(h, i, 0), *hd = hx_rows_cell(h, i, 1);
+		if (hx_age_on(b, hd) < 16 && strcmp(b, y16) <= 0)
+			out->under16++;
+	}
+	return 0;
 }

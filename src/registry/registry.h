@@ -44,6 +44,9 @@ int hx_registry_enterprise_list(json_t **out, hx_ctx *c, const hx_enterprise_fil
 int hx_registry_enterprise_list_text(char **out, size_t *len, hx_ctx *c,
 				     const hx_enterprise_filter *f, long long page,
 				     long long page_size, hx_err *err);
+/* 0 when the enterprise is in the caller's scope and not deleted;
+ * HX_ENOTFOUND otherwise. */
+int hx_registry_enterprise_visible(hx_ctx *c, long long id, hx_err *err);
 /* Name of an enterprise in the caller's scope (HX_ENOTFOUND outside). */
 int hx_registry_enterprise_name(const char **name, hx_ctx *c, long long id, hx_err *err);
 int hx_registry_enterprise_by_uscc(long long *id, hx_ctx *c, const char *uscc, hx_err *err);
@@ -90,6 +93,21 @@ int hx_registry_import_template(char **out, size_t *len, const char *kind, hx_er
 
 /* Demo data (示例): fictional enterprises and workers, every code valid. */
 int hx_registry_demo_load(hx_ctx *c, int enterprises, int workers_per, unsigned seed, hx_err *err);
+
+/* What the roster says, for other modules' checks (rating's child-labor
+ * veto): active workers, those under 16 today or on their hire date, and
+ * minors (16–17 today). Within the caller's scope. */
+typedef struct hx_roster_stats {
+	long long active, under16, minors, dispatched;
+} hx_roster_stats;
+int hx_registry_roster_stats(hx_roster_stats *out, hx_ctx *c, long long enterprise_id, hx_err *err);
+/* One area as JSON (any logged-in user may read areas). */
+int hx_registry_area_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
+/* 1 when the caller's scope covers the area (county, or the area or one
+ * above it for an area scope). */
+int hx_registry_area_in_scope(hx_ctx *c, long long area_id);
+/* Ids of the live enterprises in the area and below (a JSON array). */
+int hx_registry_area_enterprise_ids(json_t **out, hx_ctx *c, long long area_id, hx_err *err);
 
 /* Meta lists for forms. */
 json_t *hx_registry_industries_json(void);

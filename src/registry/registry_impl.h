@@ -10,8 +10,6 @@
 void hx_registry_scope_enterprises(hx_buf *w, hx_param *p, int *np, const hx_principal *me);
 /* Reads and checks an enterprise body (create when creating). */
 int hx_registry_enterprise_fields(hx_ctx *c, json_t *body, int creating, json_t *cur, hx_err *err);
-/* Whether the enterprise is in scope and not deleted. */
-int hx_registry_enterprise_visible(hx_ctx *c, long long id, hx_err *err);
 int hx_registry_enterprise_insert(long long *id, hx_ctx *c, json_t *f, int demo, hx_err *err);
 int hx_registry_area_by_name(long long *id, hx_ctx *c, const char *name_or_code);
 int hx_registry_phone_ok(const char *phone);

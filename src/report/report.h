@@ -1,10 +1,12 @@
 /* Report services shared by modules (DESIGN: report): spreadsheet files in
- * and out today; PDF and charts (cairo + pango) join here later.
+ * and out, and PDF documents (cairo + pango); charts join here later.
  *
  * Tables in: a user's .xlsx (first worksheet) or .csv (UTF-8 with or
  * without BOM, or GBK/GB18030, detected) becomes a grid of UTF-8 strings.
  * Tables out: a grid of strings becomes an .xlsx file with a bold header
- * row, frozen, with column widths fitted to the content. */
+ * row, frozen, with column widths fitted to the content.
+ * Documents out: headings, paragraphs and tables become an A4 PDF with the
+ * Noto CJK fonts embedded (hx_pdf_…, at the end). */
 #ifndef HX_REPORT_H
 #define HX_REPORT_H
 
@@ -68,5 +70,95 @@ int hx_xlsx_write(const char *path, const char *sheet_name, size_t ncols,
 int hx_xlsx_write_mem(char **out, size_t *outlen, const char *sheet_name, size_t ncols,
 		      const char *const *header, const int *numeric_cols,
 		      hx_table_next_row next, void *ctx, hx_err *err);
+
+/* ---- PDF documents (cairo + pango) ----------------------------------------
+ *
+ * A small flow renderer: content is added top to bottom and broken into A4
+ * portrait pages (margins 20 mm, 18 mm top, 22 mm bottom); finishing adds
+ * the footer "第 N 页 共 M 页" to every page, an outline entry per heading,
+ * the metadata (title, creator "Hexie") and answers the file in memory.
+ * Text is "Noto Sans CJK SC" (tables, headings) and "Noto Serif CJK SC"
+ * (title, paragraphs) from fonts-noto-cjk, embedded as subsets with a
+ * ToUnicode map, so the PDF can be searched and copied from. Text is plain
+ * UTF-8 (no markup), "\n" breaks a line.
+ *
+ * Errors are sticky, like cairo's: every content call returns 0 or the
+ * document's first error (HX_EINVAL for text that is not UTF-8 or over
+ * HX_PDF_TEXT_MAX, a bad level or column set; HX_ETOOBIG past
+ * HX_PDF_MAX_PAGES), and later calls do nothing. hx_pdf_doc_finish
+ * reports that error with its message, so a caller may check only there.
+ *
+ * Threads: a document belongs to one thread from hx_pdf_doc_new to
+ * hx_pdf_doc_free; documents on different threads render in parallel
+ * without a lock. Each thread keeps pango's per-thread font map, so fonts
+ * load once per thread (an HTTP worker), not once per document. */
+
+#define HX_PDF_TEXT_MAX ((size_t)64 << 10)  /* bytes of one text argument */
+#define HX_PDF_MAX_PAGES 500
+#define HX_PDF_MAX_BYTES ((size_t)64 << 20) /* size of the finished file */
+#define HX_PDF_MAX_COLS 16
+
+typedef struct hx_pdf_doc hx_pdf_doc;
+
+/* A new empty document; title goes into the PDF metadata (it is not
+ * printed: add a heading for that). HX_EINTERNAL when the CJK fonts are
+ * not installed (Debian: fonts-noto-cjk). */
+int hx_pdf_doc_new(hx_pdf_doc **out, const char *title, hx_err *err);
+void hx_pdf_doc_free(hx_pdf_doc *doc);
+
+/* Level 1: the document title, centered, serif bold; 2: a section; 3: a
+ * sub-section. A heading never ends a page: with too little room below it,
+ * it starts the next page. */
+int hx_pdf_heading(hx_pdf_doc *doc, const char *text, int level);
+/* Justified body text; breaks across pages between lines. */
+int hx_pdf_paragraph(hx_pdf_doc *doc, const char *text);
+/* Labelled values without borders (申报单位 … 评价日期 …): pairs holds
+ * npairs keys and values, alternating; a NULL value prints as empty. */
+int hx_pdf_key_values(hx_pdf_doc *doc, const char *const *pairs, size_t npairs);
+/* Vertical space, in millimetres (0…100). */
+int hx_pdf_space(hx_pdf_doc *doc, double mm);
+/* Starts a new page (nothing when the current page is still empty). */
+int hx_pdf_page_break(hx_pdf_doc *doc);
+
+typedef enum { HX_PDF_LEFT, HX_PDF_CENTER, HX_PDF_RIGHT } hx_pdf_align;
+
+typedef struct hx_pdf_column {
+	const char *title;   /* header cell text */
+	double width_mm;     /* 0: an equal share of the width the others leave */
+	hx_pdf_align align;  /* of the column's body cells (headers are centered) */
+} hx_pdf_column;
+
+enum {
+	HX_PDF_ROW_BOLD = 1u << 0,   /* bold text */
+	HX_PDF_ROW_SHADED = 1u << 1, /* light grey background */
+	HX_PDF_ROW_KEEP = 1u << 2,   /* keep with the next row: a group's heading row
+					never ends a page */
+};
+
+/* Fetches the next row: fills cells[0..ncols) (NULL for an empty cell; the
+ * strings need to live only until the next call) and may set *flags
+ * (HX_PDF_ROW_…, 0 on entry). Returns 1 while there is a row, 0 at the
+ * end, a negative HX_E… code to stop (the table stops there; that code
+ * becomes the document's error). */
+typedef int (*hx_pdf_next_row)(void *ctx, const char **cells, unsigned *flags);
+
+/* A ruled table, full text width: wrapped cell text, the header row
+ * repeated at the top of every page the table reaches. A row moves whole
+ * to the next page when it does not fit; only a row taller than a page is
+ * split, between text lines. Column widths must add up to at most 170 mm
+ * (the text width); columns of width 0 share the rest, at least 10 mm
+ * each. 1…HX_PDF_MAX_COLS columns. */
+int hx_pdf_table(hx_pdf_doc *doc, const hx_pdf_column *cols, size_t ncols, hx_pdf_next_row next,
+		 void *ctx);
+
+/* Lays out the footers and writes the PDF: *out (malloc'd, free()) gets
+ * the file, *outlen its size (at most HX_PDF_MAX_BYTES, else HX_ETOOBIG).
+ * Returns the document's first error instead, if any. A document is
+ * finished once; free it afterwards either way. */
+int hx_pdf_doc_finish(char **out, size_t *outlen, hx_pdf_doc *doc, hx_err *err);
+
+/* A QR code of text as an SVG image (malloc'd): black modules on white,
+ * a 4-module quiet zone, error correction level M. */
+int hx_qr_svg(char **out, size_t *len, const char *text, hx_err *err);
 
 #endif
