@@ -12,6 +12,7 @@
 
 #include "account/account.h"
 #include "audit/audit.h"
+#include "checkup/checkup.h"
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -26,6 +27,7 @@ typedef struct opts {
 	const char *enterprise, *role, *display, *out, *filter_q, *rubric;
 	int list, version;
 	long long area_id;
+	const char *pdf; /* rate: also write the score sheet (评分表) as PDF */
 } opts;
 
 static const char *env_or(const char *name, const char *def)
@@ -264,6 +266,11 @@ static int cmd_serve(opts *o)
 	hx_meta_http_register(srv);
 	hx_rating_http_register(srv, rubrics);
 	hx_rating_campaign_http_register(srv);
+	if (hx_checkup_init(o->data, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		return 1;
+	}
+	hx_checkup_http_register(srv);
 	hx_account_http_register(srv);
 	hx_audit_http_register(srv);
 	hx_registry_http_register(srv);
@@ -286,11 +293,44 @@ static int cmd_serve(opts *o)
 	pthread_join(th, NULL);
 	hx_server_free(srv);
 	hx_rubric_set_free(rubrics);
+	hx_checkup_shutdown();
 	hx_store_close(s);
 	return 0;
 }
 
 /* ---- rate ---- */
+
+/* The score sheet as PDF in path, whole or not at all: written to
+ * path.tmp, synced, then renamed. Returns the exit code. */
+static int write_sheet_pdf(const char *path, const hx_score *s, const hx_rubric *r, const hx_facts *f,
+			   const char *applicant)
+{
+	hx_err err = {0};
+	char *pdf = NULL;
+	size_t len = 0;
+	if (hx_rating_sheet_pdf(&pdf, &len, s, r, f, applicant, NULL, &err)) {
+		if (err.code == HX_EINVAL) { /* the applicant's name */
+			fprintf(stderr, "hexie rate: --name: %s\n", err.msg);
+			return 2;
+		}
+		fprintf(stderr, "hexie rate: cannot make the PDF: %s\n", err.msg);
+		return 1;
+	}
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *fp = fopen(tmp, "wb");
+	int ok = fp && fwrite(pdf, 1, len, fp) == len && fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+	if (fp && fclose(fp) != 0)
+		ok = 0;
+	if (ok && rename(tmp, path) != 0)
+		ok = 0;
+	if (!ok) {
+		fprintf(stderr, "hexie rate: cannot write %s\n", path);
+		unlink(tmp);
+	}
+	free(pdf);
+	return ok ? 0 : 1;
+}
 
 static int cmd_rate(opts *o, int nargs, char **args)
 {
@@ -345,6 +385,10 @@ static int cmd_rate(opts *o, int nargs, char **args)
 	printf("%s\n", text);
 	free(text);
 	json_decref(out);
+	if (o->pdf) {
+		fflush(stdout);
+		rc = write_sheet_pdf(o->pdf, s, r, f, o->display);
+	}
 	hx_score_free(s);
 	hx_facts_free(f);
 	json_decref(facts);
@@ -566,7 +610,7 @@ static int export_fn(hx_ctx *c, void *arg, hx_err *err)
 /* ---- option parsing ---- */
 
 enum { O_DB = 256, O_VAR, O_DATA, O_WEB, O_LISTEN, O_THREADS, O_DEMO, O_FORCE, O_ENT, O_ROLE,
-       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE, O_RUBRIC, O_LIST, O_VERSION };
+       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE, O_RUBRIC, O_LIST, O_VERSION, O_PDF };
 
 static const struct option LONGOPTS[] = {
 	{"db", required_argument, 0, O_DB},       {"var", required_argument, 0, O_VAR},
@@ -580,6 +624,7 @@ static const struct option LONGOPTS[] = {
 	{"secure-cookie", no_argument, 0, O_SECURE}, {"help", no_argument, 0, O_HELP},
 	{"rubric", required_argument, 0, O_RUBRIC}, {"list", no_argument, 0, O_LIST},
 	{"rubric-version", required_argument, 0, O_VERSION},
+	{"pdf", required_argument, 0, O_PDF},
 	{0, 0, 0, 0}};
 
 static const char *help_for(const char *cmd)
@@ -612,11 +657,13 @@ static const char *help_for(const char *cmd)
 		       "A consistent copy of the whole store, taken while the server runs (portable format:\n"
 		       "restores into SQLite or PostgreSQL).\n";
 	if (strcmp(cmd, "rate") == 0)
-		return "usage: hexie rate --rubric ID [--rubric-version N] FACTS.json   (FACTS.json may be -)\n"
+		return "usage: hexie rate --rubric ID [--rubric-version N] [--pdf FILE [--name APPLICANT]] FACTS.json\n"
 		       "       hexie rate --list\n"
 		       "Scores facts {\"answers\":{…},\"metrics\":{…}} against a rubric of data/rubrics/ and\n"
-		       "prints the score sheet as JSON. Exit 0 when scored, 2 on bad input (the error names it).\n"
-		       "See docs/rubric-format.md.\n";
+		       "prints the score sheet as JSON (FACTS.json may be -). --pdf also writes the filled\n"
+		       "score sheet (评分表) to FILE, with APPLICANT (申报单位) and today's date on it.\n"
+		       "Exit 0 when scored, 2 on bad input (the error names it), 1 when the PDF cannot be\n"
+		       "made or written. See docs/rubric-format.md.\n";
 	if (strcmp(cmd, "checksums") == 0)
 		return "usage: hexie checksums\n"
 		       "Prints each table's row count and the SHA-256 of its rows (the same figures a backup\n"
@@ -673,6 +720,7 @@ int main(int argc, char **argv)
 		case O_RUBRIC: o.rubric = optarg; break;
 		case O_LIST: o.list = 1; break;
 		case O_VERSION: o.version = atoi(optarg); break;
+		case O_PDF: o.pdf = optarg; break;
 		case O_HELP: fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
 		}

@@ -26,7 +26,10 @@ enum {
 	HX_PERM_RATING_MANAGE = 1u << 9, /* open and run rating campaigns */
 	HX_PERM_RATING_APPLY = 1u << 10, /* apply and self-assess */
 	HX_PERM_RATING_REVIEW = 1u << 11, /* score one's department's items */
-	HX_PERM_ALL = (1u << 12) - 1,
+	HX_PERM_CHECKUP_MANAGE = 1u << 12, /* targets, assignment, warnings, supervision */
+	HX_PERM_CHECKUP_INSPECT = 1u << 13, /* on-site checks and follow-up visits */
+	HX_PERM_CHECKUP_RESPOND = 1u << 14, /* the enterprise: acknowledge, rectify, rate */
+	HX_PERM_ALL = (1u << 15) - 1,
 };
 
 /* Data scope (数据范围) of a user. */

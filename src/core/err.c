@@ -38,6 +38,7 @@ int hx_err_http_status(int code)
 	case HX_EAUTH: return 401;
 	case HX_ETOOBIG: return 413;
 	case HX_ETHROTTLE: return 429;
+	case HX_EUNSUPPORTED: return 415;
 	default: return 500;
 	}
 }

@@ -18,6 +18,7 @@ enum {
 	HX_EIO = -10,
 	HX_EDB = -11,
 	HX_EINTERNAL = -12,
+	HX_EUNSUPPORTED = -13, /* a kind of content not accepted (415) */
 };
 
 typedef struct hx_err {

@@ -107,6 +107,7 @@ void hx_meta_http_register(hx_server *s);
 struct hx_rubric_set;
 void hx_rating_http_register(hx_server *s, const struct hx_rubric_set *set);
 void hx_rating_campaign_http_register(hx_server *s);
+void hx_checkup_http_register(hx_server *s);
 
 /* Answers with an .xlsx of items (a JSON array of objects): one column per
  * entry of cols, whose values are the items' keys; booleans become 是/否,

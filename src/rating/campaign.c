@@ -1298,7 +1298,11 @@ int hx_rating_poll_info(json_t **out, hx_ctx *c, long long app_id, const char *t
 	const char *applicant;
 	if ((rc = poll_link(&link, &used, &applicant, c, app_id, token, err)))
 		return rc;
-	*out = json_pack("{s:s,s:s,s:b}", "applicant", applicant, "question", "您对本企业的劳动关系状况是否满意？", "used", used);
+	long long area = 0;
+	hx_param p[] = {hx_p_int(app_id)};
+	hx_db_int(c->db, &area, "SELECT count(*) FROM rating_applications WHERE id = ? AND area_id IS NOT NULL", p, 1, err);
+	*out = json_pack("{s:s,s:s,s:b}", "applicant", applicant, "question",
+			 area ? "您对本园区的劳动关系状况是否满意？" : "您对本企业的劳动关系状况是否满意？", "used", used);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/timeutil.h"
 #include "../http/http.h"
 #include "../report/report.h"
 
@@ -260,6 +261,27 @@ static int h_qr(hx_req *r)
 	return hx_req_file(r, svg, len, "image/svg+xml", NULL);
 }
 
+static int h_sheet(hx_req *r)
+{
+	hx_err err = {0};
+	const hx_rubric *rb = NULL;
+	hx_facts *f = NULL;
+	hx_score *sc = NULL;
+	const char *applicant = NULL;
+	char *pdf = NULL;
+	size_t len = 0;
+	char today[11];
+	hx_today(today);
+	int rc = hx_rating_application_scored(&rb, &f, &sc, &applicant, &r->ctx, hx_req_param_id(r, 0), &err);
+	if (!rc)
+		rc = hx_rating_sheet_pdf(&pdf, &len, sc, rb, f, applicant, today, &err);
+	hx_score_free(sc);
+	hx_facts_free(f);
+	if (rc)
+		return hx_req_fail(r, &err);
+	return hx_req_file(r, pdf, len, "application/pdf", hx_arena_printf(r->ctx.arena, "评分表-%s.pdf", applicant));
+}
+
 static int h_notifications(hx_req *r)
 {
 	json_t *out = NULL;
@@ -296,6 +318,7 @@ void hx_rating_campaign_http_register(hx_server *s)
 		{"POST", "/api/v1/polls/:app/:token", h_poll_vote, HX_ROUTE_PUBLIC | HX_ROUTE_NO_CSRF, 0},
 		{"GET", "/api/v1/qr.svg", h_qr, HX_ROUTE_NO_TX, ANY},
 		{"GET", "/api/v1/notifications", h_notifications, 0, ANY},
+		{"GET", "/api/v1/applications/:id/sheet.pdf", h_sheet, 0, ANY},
 	};
 	hx_server_routes(s, routes, sizeof routes / sizeof routes[0]);
 }

@@ -83,7 +83,7 @@ int hx_facts_compile(hx_facts **out, const hx_rubric *r, const json_t *facts, hx
 				m = i;
 		if (m < 0) {
 			char msg[200];
-			snprintf(msg, sizeof msg, "metric \"%s\" is not used by rubric %s", k, r->id);
+			snprintf(msg, sizeof msg, "评价标准%s不使用指标“%s”，已忽略", r->id, k);
 			json_array_append_new(f->warnings, json_string(msg));
 			continue;
 		}
@@ -357,8 +357,8 @@ static void warn_missing(json_t *w, const hx_rubric *r, const hx_facts *f)
 		if (needs_metric && !f->has_metric[c->metric] && !seen[c->metric]) {
 			seen[c->metric] = 1;
 			char msg[300];
-			snprintf(msg, sizeof msg, "missing metric %s (%s)", r->metrics[c->metric].name,
-				 r->metrics[c->metric].label);
+			snprintf(msg, sizeof msg, "缺少指标%s（%s）", r->metrics[c->metric].label,
+				 r->metrics[c->metric].name);
 			json_array_append_new(w, json_string(msg));
 		}
 		for (int k = 0; k < c->nwhen; k++) {
@@ -366,7 +366,7 @@ static void warn_missing(json_t *w, const hx_rubric *r, const hx_facts *f)
 			if (m >= 0 && !f->has_metric[m] && !seen[m]) {
 				seen[m] = 1;
 				char msg[300];
-				snprintf(msg, sizeof msg, "missing metric %s (%s)", r->metrics[m].name, r->metrics[m].label);
+				snprintf(msg, sizeof msg, "缺少指标%s（%s）", r->metrics[m].label, r->metrics[m].name);
 				json_array_append_new(w, json_string(msg));
 			}
 		}
@@ -380,8 +380,8 @@ static void warn_missing(json_t *w, const hx_rubric *r, const hx_facts *f)
 			unanswered = !f->answer_kind[ci];
 		if (unanswered) {
 			char msg[200];
-			snprintf(msg, sizeof msg, c->kind == RK_BAND ? "criterion %s needs the evaluator's points (scored 0)"
-								 : "criterion %s is unanswered",
+			snprintf(msg, sizeof msg, c->kind == RK_BAND ? "第%s项需评审人员给出分数（暂按0分计）"
+								 : "第%s项未作答",
 				 c->id);
 			json_array_append_new(w, json_string(msg));
 		}

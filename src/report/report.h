@@ -77,10 +77,10 @@ int hx_xlsx_write_mem(char **out, size_t *outlen, const char *sheet_name, size_t
  * portrait pages (margins 20 mm, 18 mm top, 22 mm bottom); finishing adds
  * the footer "第 N 页 共 M 页" to every page, an outline entry per heading,
  * the metadata (title, creator "Hexie") and answers the file in memory.
- * Text is "Noto Sans CJK SC" (tables, headings) and "Noto Serif CJK SC"
- * (title, paragraphs) from fonts-noto-cjk, embedded as subsets with a
- * ToUnicode map, so the PDF can be searched and copied from. Text is plain
- * UTF-8 (no markup), "\n" breaks a line.
+ * Text is "Noto Sans CJK SC" (regular and bold) with the level-1 title
+ * in "Noto Serif CJK SC" bold, from fonts-noto-cjk, embedded as subsets
+ * with a ToUnicode map, so the PDF can be searched and copied from. Text
+ * is plain UTF-8 (no markup); "\n" breaks a line.
  *
  * Errors are sticky, like cairo's: every content call returns 0 or the
  * document's first error (HX_EINVAL for text that is not UTF-8 or over

@@ -14,6 +14,9 @@ export const PERMISSION_LABELS = {
   'orgs.manage': '管理机构',
   'users.manage': '管理用户与角色',
   'audit.read': '查看操作日志',
+  'rating.manage': '组织和谐创建活动',
+  'rating.apply': '申报与自评',
+  'rating.review': '部门评审',
 }
 
 export const SCOPE_KIND_LABELS = {
@@ -36,6 +39,15 @@ export const ACTION_LABELS = {
   password_change: '修改密码',
   password_reset: '重置密码',
   export: '导出',
+  submit: '提交申报',
+  review: '评审',
+  override: '调整指标',
+  upload: '上传佐证',
+  poll_issue: '发放测评链接',
+  remind: '催办',
+  close: '截止申报',
+  confirm: '确认结果',
+  publish: '发布',
 }
 
 export const OBJECT_TYPE_LABELS = {
@@ -47,6 +59,8 @@ export const OBJECT_TYPE_LABELS = {
   session: '会话',
   import: '导入',
   role: '角色',
+  rating_campaign: '创建活动',
+  rating_application: '创建申报',
 }
 
 // Field names in audit "changes" and enterprise history.

@@ -1,6 +1,7 @@
 // Menu entries and their gates. `perms`: the user needs any one of them
 // (empty: any logged-in user). `modules`: any of these keys in /api/v1/meta
-// `modules` (the server names coarse modules: registry, accounts, audit).
+// `modules` (the server names coarse modules: registry, rating, accounts,
+// audit). A group (`children`) is shown when any of its entries is.
 import { can, hasModule } from './store.js'
 
 export const NAV = [
@@ -9,18 +10,39 @@ export const NAV = [
   { path: '/enterprises', title: '企业', icon: 'OfficeBuilding', perms: ['registry.read'], modules: ['enterprises', 'registry'] },
   { path: '/workers', title: '职工', icon: 'User', perms: ['registry.read'], modules: ['workers', 'registry'] },
   { path: '/import', title: '数据导入', icon: 'Upload', perms: ['import'], modules: ['imports', 'import', 'registry', 'enterprises', 'workers'] },
+  {
+    group: 'rating',
+    title: '和谐创建',
+    icon: 'Trophy',
+    test: 'rating',
+    children: [
+      { path: '/rating/rubrics', title: '评价标准', icon: 'Notebook', test: 'rating-rubrics', perms: ['rating.manage', 'rating.apply', 'rating.review', 'registry.read'], modules: ['rating'] },
+      { path: '/rating/campaigns', title: '创建活动', icon: 'Flag', test: 'rating-campaigns', perms: ['rating.manage', 'rating.apply', 'rating.review'], modules: ['rating'] },
+      { path: '/rating/reviews', title: '部门评审', icon: 'Stamp', test: 'rating-reviews', perms: ['rating.review'], modules: ['rating'] },
+    ],
+  },
   { path: '/organizations', title: '机构', icon: 'Connection', perms: ['orgs.manage', 'users.manage', 'registry.read'], modules: ['organizations', 'orgs', 'accounts'] },
   { path: '/users', title: '用户与角色', icon: 'Avatar', perms: ['users.manage'], modules: ['users', 'accounts'] },
   { path: '/audit', title: '操作日志', icon: 'Document', perms: ['audit.read'], modules: ['audit'] },
 ]
 
+// An entry by its path, inside groups too.
+export function findNav(path) {
+  for (const n of NAV) {
+    if (n.path === path) return n
+    for (const c of n.children || []) if (c.path === path) return c
+  }
+  return undefined
+}
+
 export function allowed(gate) {
   if (!gate) return true
+  if (gate.children) return gate.children.some(allowed)
   if (gate.modules && !hasModule(gate.modules, gate.path)) return false
   if (gate.perms && gate.perms.length && !gate.perms.some((p) => can(p))) return false
   return true
 }
 
 export function visibleNav() {
-  return NAV.filter(allowed)
+  return NAV.filter(allowed).map((n) => (n.children ? { ...n, children: n.children.filter(allowed) } : n))
 }

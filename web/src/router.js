@@ -1,14 +1,16 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { ElMessage } from 'element-plus'
 import AppLayout from './layout/AppLayout.vue'
-import { NAV, allowed } from './nav.js'
+import { allowed, findNav } from './nav.js'
 import { loadMeta, loadSession, clearSession } from './store.js'
 import { onUnauthorized } from './api.js'
 
-const gate = (path) => NAV.find((n) => n.path === path)
+const gate = (path) => findNav(path)
 
 const routes = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: '登录' } },
+  // A worker's one-time poll link: no login, no layout, no session lookup.
+  { path: '/poll/:applicationId/:token', name: 'poll', component: () => import('./views/PollView.vue'), meta: { public: true, standalone: true, title: '民主测评' } },
   {
     path: '/',
     component: AppLayout,
@@ -22,6 +24,13 @@ const routes = [
       { path: 'organizations', name: 'organizations', component: () => import('./views/OrganizationsView.vue'), meta: { title: '机构', gate: gate('/organizations') } },
       { path: 'users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { title: '用户与角色', gate: gate('/users') } },
       { path: 'audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { title: '操作日志', gate: gate('/audit') } },
+      { path: 'rating', name: 'rating', redirect: () => (allowed(gate('/rating/campaigns')) ? '/rating/campaigns' : '/rating/rubrics') },
+      { path: 'rating/rubrics', name: 'rubrics', component: () => import('./views/RubricsView.vue'), meta: { title: '评价标准', gate: gate('/rating/rubrics'), menu: '/rating/rubrics' } },
+      { path: 'rating/rubrics/:id', name: 'rubric', component: () => import('./views/RubricDetailView.vue'), meta: { title: '评价标准', gate: gate('/rating/rubrics'), menu: '/rating/rubrics' } },
+      { path: 'rating/campaigns', name: 'campaigns', component: () => import('./views/CampaignsView.vue'), meta: { title: '创建活动', gate: gate('/rating/campaigns'), menu: '/rating/campaigns' } },
+      { path: 'rating/campaigns/:id(\\d+)', name: 'campaign', component: () => import('./views/CampaignDetailView.vue'), meta: { title: '创建活动', gate: gate('/rating/campaigns'), menu: '/rating/campaigns' } },
+      { path: 'rating/applications/:id(\\d+)', name: 'application', component: () => import('./views/ApplicationView.vue'), meta: { title: '申报与评审', gate: gate('/rating/campaigns'), menu: '/rating/campaigns' } },
+      { path: 'rating/reviews', name: 'reviews', component: () => import('./views/ReviewsView.vue'), meta: { title: '部门评审', gate: gate('/rating/reviews'), menu: '/rating/reviews' } },
       { path: ':pathMatch(.*)*', name: 'notfound', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
     ],
   },
@@ -34,6 +43,7 @@ const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
+  if (to.meta.standalone) return true
   await loadMeta()
   const user = await loadSession()
   if (to.meta.public) {
@@ -60,7 +70,8 @@ let expiredShown = false
 onUnauthorized(() => {
   const cur = router.currentRoute.value
   clearSession()
-  if (cur.name === 'login') return
+  // The login page answers a 401 itself; a public page (the poll) has none.
+  if (cur.name === 'login' || (cur.meta && cur.meta.public)) return
   if (!expiredShown) {
     expiredShown = true
     ElMessage.warning('登录已过期，请重新登录')

@@ -191,8 +191,8 @@ static void test_missing_answers_and_metrics_warn(void **st)
 	json_t *res = score(r, "{}");
 	json_t *w = json_object_get(res, "warnings");
 	char *t = json_dumps(w, 0);
-	assert_non_null(strstr(t, "1.2 is unanswered"));
-	assert_non_null(strstr(t, "missing metric r"));
+	assert_non_null(strstr(t, "第1.2项未作答"));
+	assert_non_null(strstr(t, "缺少指标率（r）"));
 	free(t);
 	assert_true(json_number_value(json_object_get(res, "total")) == 0);
 	json_decref(res);
