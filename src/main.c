@@ -13,6 +13,7 @@
 #include "account/account.h"
 #include "audit/audit.h"
 #include "checkup/checkup.h"
+#include "checkup/supervision.h"
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -222,6 +223,8 @@ static void *import_loop(void *arg)
 		hx_err err = {0};
 		if (hx_registry_import_run_pending(w->store, w->keys, w->data, &err))
 			hx_log(HX_LOG_ERROR, "import: %s", err.msg);
+		if (hx_checkup_batches_run_pending(w->store, w->keys, w->data, &err))
+			hx_log(HX_LOG_ERROR, "report batch: %s", err.msg);
 		usleep(200 * 1000);
 	}
 	return NULL;
@@ -271,6 +274,7 @@ static int cmd_serve(opts *o)
 		return 1;
 	}
 	hx_checkup_http_register(srv);
+	hx_checkup_supervision_http_register(srv);
 	hx_account_http_register(srv);
 	hx_audit_http_register(srv);
 	hx_registry_http_register(srv);

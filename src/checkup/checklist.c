@@ -383,3 +383,8 @@ json_t *hx_checklist_item_json(const hx_checklist *c, const char *id)
 			return it;
 	return NULL;
 }
+
+const json_t *hx_checklist_doc(const hx_checklist *c)
+{
+	return c->doc;
+}

@@ -72,4 +72,27 @@ int hx_checkup_warning_update(json_t **out, hx_ctx *c, long long id, json_t *bod
  * list other modules read). */
 int hx_checkup_training_priority(json_t **out, hx_ctx *c, hx_err *err);
 
+/* The report (体检报告, hx_checkup_report's JSON) as an A4 PDF: *out
+ * (malloc'd, free()) gets the file. */
+int hx_checkup_report_pdf(char **out, size_t *len, const json_t *report, hx_err *err);
+
+/* ---- reports in batch (report_batch.c): a job, like a registry import ----
+ * Creating one records the caller's scope; a worker thread renders the
+ * PDF of every reported check of the year that scope sees into one .zip,
+ * writing its progress (total, done) as it goes. Only its creator reads
+ * it. Not the agencies' acceptance batches (supervision.h). */
+int hx_checkup_report_batch_create(json_t **out, hx_ctx *c, long long year, hx_err *err);
+int hx_checkup_report_batch_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
+/* The finished .zip (*out malloc'd) and its file name (arena string);
+ * HX_ECONFLICT while the job is not done. */
+int hx_checkup_report_batch_download(char **out, size_t *len, const char **filename, hx_ctx *c,
+				     long long id, hx_err *err);
+/* Runs the queued report batches, one after another, on a connection of
+ * its own; returns when none is left. The first call in a process queues
+ * again a batch left running by a process that stopped. */
+struct hx_store;
+struct hx_keys;
+int hx_checkup_batches_run_pending(struct hx_store *s, const struct hx_keys *keys, const char *data_dir,
+				   hx_err *err);
+
 #endif

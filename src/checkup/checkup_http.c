@@ -175,6 +175,55 @@ static int h_file_get(hx_req *r)
 	return hx_req_file(r, bytes, len, type, name);
 }
 
+/* The report as PDF: the same checks as the JSON report (409 before the
+ * check is finished). */
+static int h_report_pdf(hx_req *r)
+{
+	json_t *rep = NULL;
+	hx_err err = {0};
+	char *pdf = NULL;
+	size_t len = 0;
+	int rc = hx_checkup_report(&rep, &r->ctx, hx_req_param_id(r, 0), &err);
+	if (!rc)
+		rc = hx_checkup_report_pdf(&pdf, &len, rep, &err);
+	const char *name = rc ? NULL
+			      : hx_arena_printf(r->ctx.arena, "体检报告-%s.pdf",
+						json_string_value(json_object_get(rep, "enterprise_name"))
+							? json_string_value(json_object_get(rep, "enterprise_name"))
+							: "");
+	json_decref(rep);
+	if (rc)
+		return hx_req_fail(r, &err);
+	return hx_req_file(r, pdf, len, "application/pdf", name);
+}
+
+static int h_report_batch_create(hx_req *r)
+{
+	static const char *const allowed[] = {"year", NULL};
+	json_t *b, *out = NULL;
+	hx_err err = {0};
+	long long y;
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_json_get_int(&y, NULL, b, "year", "年度", 1, 2000, 2100, &err))
+		return hx_req_fail(r, &err);
+	int rc = hx_checkup_report_batch_create(&out, &r->ctx, y, &err);
+	return reply(r, rc, &err, 202, out);
+}
+
+ID_HANDLER(h_report_batch_get, hx_checkup_report_batch_get)
+
+static int h_report_batch_download(hx_req *r)
+{
+	hx_err err = {0};
+	char *zip = NULL;
+	size_t len = 0;
+	const char *name = NULL;
+	if (hx_checkup_report_batch_download(&zip, &len, &name, &r->ctx, hx_req_param_id(r, 0), &err))
+		return hx_req_fail(r, &err);
+	return hx_req_file(r, zip, len, "application/zip", name);
+}
+
 static int h_warnings(hx_req *r)
 {
 	json_t *out = NULL;
@@ -211,6 +260,7 @@ void hx_checkup_http_register(hx_server *s)
 		{"GET", "/api/v1/checkup/files/:id", h_file_get, 0, ANY},
 		{"POST", "/api/v1/checkup/checks/:id/finish", h_finish, 0, ANY},
 		{"GET", "/api/v1/checkup/checks/:id/report", h_report, 0, ANY},
+		{"GET", "/api/v1/checkup/checks/:id/report.pdf", h_report_pdf, 0, ANY},
 		{"POST", "/api/v1/checkup/checks/:id/acknowledge", h_ack, 0, ANY},
 		{"PUT", "/api/v1/checkup/checks/:id/rectifications", h_rectify, 0, ANY},
 		{"POST", "/api/v1/checkup/checks/:id/followup", h_followup, 0, ANY},
@@ -220,6 +270,9 @@ void hx_checkup_http_register(hx_server *s)
 		{"GET", "/api/v1/checkup/warnings", h_warnings, 0, M},
 		{"PATCH", "/api/v1/checkup/warnings/:id", h_warning_update, 0, M},
 		{"GET", "/api/v1/checkup/training-priority", h_training, 0, ANY},
+		{"POST", "/api/v1/checkup/reports/batch", h_report_batch_create, 0, M},
+		{"GET", "/api/v1/checkup/reports/batch/:id", h_report_batch_get, 0, M},
+		{"GET", "/api/v1/checkup/reports/batch/:id/download", h_report_batch_download, 0, M},
 	};
 	hx_server_routes(s, routes, sizeof routes / sizeof routes[0]);
 }

@@ -285,16 +285,21 @@ static void block_free(tblock *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* Lays out text in width points (<= 0: no wrapping). */
-static int block_make(hx_pdf_doc *d, tblock *b, const char *text, font_role f, double width, PangoAlignment al,
-		      int justify)
+/* Lays out text in width points (<= 0: no wrapping) in the given font;
+ * max_lines > 0 cuts the text there with an ellipsis (chart labels). */
+static int block_make_font(hx_pdf_doc *d, tblock *b, const char *text, const PangoFontDescription *font,
+			   double width, PangoAlignment al, int justify, int max_lines)
 {
 	memset(b, 0, sizeof *b);
 	b->layout = pango_layout_new(d->pctx);
-	pango_layout_set_font_description(b->layout, d->font[f]);
+	pango_layout_set_font_description(b->layout, font);
 	if (width > 0) {
 		pango_layout_set_width(b->layout, (int)(width * PANGO_SCALE));
 		pango_layout_set_wrap(b->layout, PANGO_WRAP_WORD_CHAR);
+		if (max_lines > 0) {
+			pango_layout_set_height(b->layout, -max_lines);
+			pango_layout_set_ellipsize(b->layout, PANGO_ELLIPSIZE_END);
+		}
 	}
 	pango_layout_set_alignment(b->layout, al);
 	pango_layout_set_justify(b->layout, justify);
@@ -319,6 +324,12 @@ static int block_make(hx_pdf_doc *d, tblock *b, const char *text, font_role f, d
 	pango_layout_iter_free(it);
 	b->h = b->nlines ? b->lines[b->nlines - 1].bottom : 0;
 	return 0;
+}
+
+static int block_make(hx_pdf_doc *d, tblock *b, const char *text, font_role f, double width, PangoAlignment al,
+		      int justify)
+{
+	return block_make_font(d, b, text, d->font[f], width, al, justify, 0);
 }
 
 static void draw_line(cairo_t *cr, const tline *l, double x, double y_top_of_block)
@@ -426,6 +437,27 @@ int hx_pdf_page_break(hx_pdf_doc *d)
 	if (d->cr && d->page_used)
 		return new_page(d);
 	return 0;
+}
+
+int hx_pdf_big_text(hx_pdf_doc *d, const char *text, double size_pt)
+{
+	if (check_text(d, text))
+		return d->rc;
+	if (!(size_pt >= 6 && size_pt <= 120))
+		return fail(d, HX_EINVAL, "pdf_bad_size", "%s", "字号应为6…120磅");
+	/* the bold sans of the headings at another size: the same face, so
+	 * no other font is embedded */
+	PangoFontDescription *font = pango_font_description_copy(d->font[F_H2]);
+	pango_font_description_set_size(font, (int)(size_pt * PANGO_SCALE));
+	tblock b;
+	if (!block_make_font(d, &b, text, font, TEXT_W, PANGO_ALIGN_CENTER, 0, 0)) {
+		if (!need(d, b.nlines ? b.lines[0].bottom : 0))
+			flow_block(d, &b, MARGIN_X);
+		d->y += 2.0 * PT_PER_MM;
+		block_free(&b);
+	}
+	pango_font_description_free(font);
+	return d->rc;
 }
 
 /* ---- tables ---------------------------------------------------------------- */
@@ -733,6 +765,189 @@ int hx_pdf_key_values(hx_pdf_doc *d, const char *const *pairs, size_t npairs)
 	}
 	if (!d->rc)
 		d->y += 2.0 * PT_PER_MM;
+	return d->rc;
+}
+
+/* ---- charts ---------------------------------------------------------------- */
+
+#define RADAR_R (40.0 * PT_PER_MM)       /* radius of the outer ring */
+#define RADAR_GAP (2.5 * PT_PER_MM)      /* from the outer ring to a label */
+#define RADAR_LABEL_W (42.0 * PT_PER_MM) /* labels wrap to this width… */
+#define RADAR_LABEL_LINES 3              /* …and stop after three lines */
+#define RADAR_RINGS 5
+#define RADAR_SIDE 0.3 /* |cos| of an axis whose label goes to its side */
+
+/* Axis i of n, clockwise from the top. */
+static void radar_dir(size_t i, size_t n, double *cx, double *cy)
+{
+	double a = -M_PI / 2 + 2 * M_PI * (double)i / (double)n;
+	*cx = cos(a);
+	*cy = sin(a);
+}
+
+/* Where a label goes, relative to the chart's centre. */
+typedef struct label_box {
+	double x0;          /* the layout's origin */
+	double left, right; /* the text's extent */
+	double top, h;
+} label_box;
+
+/* A label sits outside the tip of its axis (direction cx, cy): left of a
+ * left axis, right of a right one, centred on the top and bottom ones, so
+ * the text never runs into the rings. */
+static void radar_label_place(label_box *lb, const tblock *b, double cx, double cy)
+{
+	PangoRectangle log;
+	pango_layout_get_extents(b->layout, NULL, &log);
+	double lx = (double)log.x / PANGO_SCALE, lw = (double)log.width / PANGO_SCALE;
+	double px = (RADAR_R + RADAR_GAP) * cx, py = (RADAR_R + RADAR_GAP) * cy;
+	lb->left = cx > RADAR_SIDE ? px : cx < -RADAR_SIDE ? px - lw : px - lw / 2;
+	lb->right = lb->left + lw;
+	lb->x0 = lb->left - lx;
+	lb->h = b->h;
+	lb->top = py - b->h * (1 - cy) / 2;
+}
+
+static int boxes_overlap(const label_box *a, const label_box *b)
+{
+	return a->left < b->right && b->left < a->right && a->top < b->top + b->h && b->top < a->top + a->h;
+}
+
+int hx_pdf_radar(hx_pdf_doc *d, const char *title, size_t n, const char *const *labels, const double *values,
+		 double max)
+{
+	if (check_text(d, title))
+		return d->rc;
+	if (n < 3 || n > HX_PDF_RADAR_MAX_AXES)
+		return fail(d, HX_EINVAL, "pdf_bad_chart", "雷达图的维度应为3…%d个", HX_PDF_RADAR_MAX_AXES);
+	if (!(max > 0 && isfinite(max)))
+		return fail(d, HX_EINVAL, "pdf_bad_chart", "%s", "雷达图的最大值应为正数");
+	for (size_t i = 0; i < n; i++) {
+		if (check_text(d, labels[i]))
+			return d->rc;
+		if (!isfinite(values[i]))
+			return fail(d, HX_EINVAL, "pdf_bad_chart", "%s", "雷达图的数值无效");
+	}
+	tblock head = {0}, lab[HX_PDF_RADAR_MAX_AXES];
+	size_t made = 0;
+	double head_h = 0;
+	if (title && *title) {
+		if (block_make(d, &head, title, F_H3, TEXT_W, PANGO_ALIGN_CENTER, 0))
+			return d->rc;
+		head_h = head.h + 2.0 * PT_PER_MM;
+	}
+	label_box box[HX_PDF_RADAR_MAX_AXES];
+	for (; made < n; made++) {
+		double cx, cy;
+		radar_dir(made, n, &cx, &cy);
+		PangoAlignment al = PANGO_ALIGN_CENTER;
+		if (fabs(cx) > RADAR_SIDE)
+			al = cx > 0 ? PANGO_ALIGN_LEFT : PANGO_ALIGN_RIGHT;
+		if (block_make_font(d, &lab[made], labels[made], d->font[F_CELL], RADAR_LABEL_W, al, 0,
+				    RADAR_LABEL_LINES))
+			goto done;
+		radar_label_place(&box[made], &lab[made], cx, cy);
+	}
+	/* a centred label (top, bottom) moves outwards off its neighbours */
+	for (size_t i = 0; i < n; i++) {
+		double cx, cy;
+		radar_dir(i, n, &cx, &cy);
+		if (fabs(cx) > RADAR_SIDE)
+			continue;
+		for (int step = 0; step < 40; step++) {
+			int hit = 0;
+			for (size_t j = 0; j < n && !hit; j++)
+				hit = j != i && boxes_overlap(&box[i], &box[j]);
+			if (!hit)
+				break;
+			box[i].top += cy > 0 ? 1.0 : -1.0;
+		}
+	}
+	/* the chart's height: the rings and whatever labels stick out */
+	double miny = -RADAR_R, maxy = RADAR_R;
+	for (size_t i = 0; i < n; i++) {
+		miny = fmin(miny, box[i].top);
+		maxy = fmax(maxy, box[i].top + box[i].h);
+	}
+	if (need(d, head_h + (maxy - miny)))
+		goto done;
+	cairo_t *cr = d->cr;
+	double top0 = d->y;
+	if (head_h) {
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		for (int i = 0; i < head.nlines; i++)
+			draw_line(cr, &head.lines[i], MARGIN_X, top0);
+	}
+	double ox = MARGIN_X + TEXT_W / 2, oy = top0 + head_h - miny;
+	cairo_save(cr);
+	/* rings at 20 %, 40 % … of max, and the axes */
+	cairo_set_line_width(cr, 0.4);
+	cairo_set_source_rgb(cr, 0.65, 0.65, 0.65);
+	for (int k = 1; k <= RADAR_RINGS; k++) {
+		double r = RADAR_R * k / RADAR_RINGS;
+		for (size_t i = 0; i < n; i++) {
+			double cx, cy;
+			radar_dir(i, n, &cx, &cy);
+			if (i)
+				cairo_line_to(cr, ox + r * cx, oy + r * cy);
+			else
+				cairo_move_to(cr, ox + r * cx, oy + r * cy);
+		}
+		cairo_close_path(cr);
+	}
+	for (size_t i = 0; i < n; i++) {
+		double cx, cy;
+		radar_dir(i, n, &cx, &cy);
+		cairo_move_to(cr, ox, oy);
+		cairo_line_to(cr, ox + RADAR_R * cx, oy + RADAR_R * cy);
+	}
+	cairo_stroke(cr);
+	/* the values: a filled polygon, its outline and a dot per axis */
+	for (size_t i = 0; i < n; i++) {
+		double cx, cy, v = fmin(fmax(values[i], 0), max) / max;
+		radar_dir(i, n, &cx, &cy);
+		if (i)
+			cairo_line_to(cr, ox + RADAR_R * v * cx, oy + RADAR_R * v * cy);
+		else
+			cairo_move_to(cr, ox + RADAR_R * v * cx, oy + RADAR_R * v * cy);
+	}
+	cairo_close_path(cr);
+	cairo_set_source_rgba(cr, 0.16, 0.42, 0.75, 0.25);
+	cairo_fill_preserve(cr);
+	cairo_set_source_rgb(cr, 0.16, 0.42, 0.75);
+	cairo_set_line_width(cr, 1.2);
+	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+	cairo_stroke(cr);
+	for (size_t i = 0; i < n; i++) {
+		double cx, cy, v = fmin(fmax(values[i], 0), max) / max;
+		radar_dir(i, n, &cx, &cy);
+		cairo_new_sub_path(cr);
+		cairo_arc(cr, ox + RADAR_R * v * cx, oy + RADAR_R * v * cy, 1.6, 0, 2 * M_PI);
+	}
+	cairo_fill(cr);
+	cairo_restore(cr);
+	/* ring values up the first axis, then the labels */
+	cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+	for (int k = 1; k <= RADAR_RINGS && !d->rc; k++) {
+		char num[32];
+		snprintf(num, sizeof num, "%g", max * k / RADAR_RINGS);
+		tblock b;
+		if (block_make(d, &b, num, F_FOOTER, 0, PANGO_ALIGN_LEFT, 0))
+			break;
+		for (int i = 0; i < b.nlines; i++)
+			draw_line(cr, &b.lines[i], ox + 2.0, oy - RADAR_R * k / RADAR_RINGS);
+		block_free(&b);
+	}
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < lab[i].nlines; k++)
+			draw_line(cr, &lab[i].lines[k], ox + box[i].x0, oy + box[i].top);
+	d->y = top0 + head_h + (maxy - miny) + 3.0 * PT_PER_MM;
+	d->page_used = 1;
+done:
+	while (made)
+		block_free(&lab[--made]);
+	block_free(&head);
 	return d->rc;
 }
 

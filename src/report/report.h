@@ -1,12 +1,12 @@
 /* Report services shared by modules (DESIGN: report): spreadsheet files in
- * and out, and PDF documents (cairo + pango); charts join here later.
+ * and out, and PDF documents (cairo + pango) with charts.
  *
  * Tables in: a user's .xlsx (first worksheet) or .csv (UTF-8 with or
  * without BOM, or GBK/GB18030, detected) becomes a grid of UTF-8 strings.
  * Tables out: a grid of strings becomes an .xlsx file with a bold header
  * row, frozen, with column widths fitted to the content.
- * Documents out: headings, paragraphs and tables become an A4 PDF with the
- * Noto CJK fonts embedded (hx_pdf_…, at the end). */
+ * Documents out: headings, paragraphs, tables and a radar chart become an
+ * A4 PDF with the Noto CJK fonts embedded (hx_pdf_…, at the end). */
 #ifndef HX_REPORT_H
 #define HX_REPORT_H
 
@@ -150,6 +150,23 @@ typedef int (*hx_pdf_next_row)(void *ctx, const char **cells, unsigned *flags);
  * each. 1…HX_PDF_MAX_COLS columns. */
 int hx_pdf_table(hx_pdf_doc *doc, const hx_pdf_column *cols, size_t ncols, hx_pdf_next_row next,
 		 void *ctx);
+
+/* One line (or a few) of large centred bold text, size_pt 6…120: a grade
+ * on a cover page. Moves to the next page when it does not fit. */
+int hx_pdf_big_text(hx_pdf_doc *doc, const char *text, double size_pt);
+
+#define HX_PDF_RADAR_MAX_AXES 32
+
+/* A radar (spider) chart, drawn in the flow: reserves the height it needs
+ * (about 110 mm with its labels; a new page when it does not fit) and
+ * draws there, centred. n axes (3…HX_PDF_RADAR_MAX_AXES) clockwise from
+ * the top, axis i named labels[i] (wrapped to 42 mm, at most three lines)
+ * and showing values[i] on a scale of 0…max (values outside are drawn at
+ * the nearest end); grid rings at 20, 40, 60, 80 and 100 % of max, with
+ * their values up the first axis. title (may be NULL) is printed above
+ * it. Labels are text, found by pdftotext like any other. */
+int hx_pdf_radar(hx_pdf_doc *doc, const char *title, size_t n, const char *const *labels,
+		 const double *values, double max);
 
 /* Lays out the footers and writes the PDF: *out (malloc'd, free()) gets
  * the file, *outlen its size (at most HX_PDF_MAX_BYTES, else HX_ETOOBIG).

@@ -216,6 +216,55 @@ test('a server killed while an inspector saves leaves no half-written answers', 
   } finally { await s3.stop() }
 })
 
+test('report PDF and batch: the report as PDF (409 before finishing); a year of reports zipped by a job', async () => {
+  const os = await import('node:os'), cp = await import('node:child_process')
+  const a = await assigned()
+  const url = `/api/v1/checkup/checks/${a.check.id}/report.pdf`
+  eq((await a.insp.get(url)).status, 409, 'no PDF before the check is finished')
+  const grave = items.find((i) => i.severity === '重大' && !i.auto), minor = items.find((i) => i.severity === '一般' && !i.auto)
+  eq((await a.insp.req('PUT', `/api/v1/checkup/checks/${a.check.id}/answers`, allPass({ [minor.id]: 'risk', [grave.id]: 'risk' }))).status, 200, 'answers')
+  eq((await a.insp.post(`/api/v1/checkup/checks/${a.check.id}/finish`)).status, 200, 'finish')
+  const r = await a.insp.get(url)
+  eq(r.status, 200, 'report.pdf'); eq(r.body.subarray(0, 5).toString(), '%PDF-', 'a PDF')
+  eq(r.headers.get('content-type'), 'application/pdf', 'content type')
+  assert((r.headers.get('content-disposition') || '').includes(encodeURIComponent(`体检报告-${a.e.name}.pdf`)), 'file name ' + r.headers.get('content-disposition'))
+  const f = path.join(os.tmpdir(), `checkup-report-${process.pid}.pdf`)
+  fs.writeFileSync(f, r.body)
+  const text = cp.spawnSync('pdftotext', ['-q', '-enc', 'UTF-8', f, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, '')
+  fs.unlinkSync(f)
+  for (const want of [a.e.name, '劳动用工体检报告', grave.title, minor.title, 'D级', '待整改'])
+    assert(text.includes(want.replace(/\s+/g, '')), 'the PDF text has ' + want)
+  assert(text.indexOf(grave.title.replace(/\s+/g, '')) < text.indexOf(minor.title.replace(/\s+/g, '')), '重大 before 一般')
+
+  eq((await a.insp.post('/api/v1/checkup/reports/batch', { year: YEAR })).status, 403, 'batches are for checkup.manage')
+  eq((await admin.post('/api/v1/checkup/reports/batch', { year: 2001 })).status, 422, 'a year without reports')
+  const b = await admin.post('/api/v1/checkup/reports/batch', { year: YEAR })
+  eq(b.status, 202, 'batch ' + JSON.stringify(b.json)); assert(b.json.total >= 1, 'total ' + b.json.total)
+  const officer = await user('county_officer')
+  eq((await officer.get('/api/v1/checkup/reports/batch/' + b.json.id)).status, 404, 'only its creator reads a batch')
+  let s
+  for (let i = 0; i < 1200; i++) {
+    s = (await admin.get('/api/v1/checkup/reports/batch/' + b.json.id)).json
+    assert(s.done <= s.total, 'progress ' + JSON.stringify(s))
+    if (s.status === 'done' || s.status === 'failed') break
+    await sleep(100)
+  }
+  eq(s.status, 'done', 'batch done ' + JSON.stringify(s)); eq(s.done, s.total, 'every report')
+  const z = await admin.get(`/api/v1/checkup/reports/batch/${b.json.id}/download`)
+  eq(z.status, 200, 'download'); eq(z.body.subarray(0, 2).toString(), 'PK', 'a zip')
+  eq(z.headers.get('content-type'), 'application/zip', 'content type')
+  const entry = `体检报告-${a.check.id}-${a.e.name}.pdf`
+  assert(z.body.includes(Buffer.from(entry)), 'an entry for the check: ' + entry)
+  const zf = path.join(os.tmpdir(), `checkup-reports-${process.pid}.zip`)
+  fs.writeFileSync(zf, z.body)
+  const l = cp.spawnSync('unzip', ['-Z1', zf], { encoding: 'utf8' })
+  fs.unlinkSync(zf)
+  if (!l.error) {
+    const pdfs = l.stdout.split('\n').filter((x) => x.endsWith('.pdf'))
+    eq(pdfs.length, s.total, 'one .pdf per report: ' + l.stdout + l.stderr)
+  }
+})
+
 const res = await runTests(SUITE, T, opt('--only', null))
 await srv.stop()
 console.log(`${SUITE}: ${res.passed} passed, ${res.failed} failed`)
