@@ -685,3 +685,109 @@ int hx_checkup_analysis(json_t **out, hx_ctx *c, const hx_checkup_analysis_filte
 			 (json_int_t)f->area_id, "industry", f->industry, "size", f->size);
 	return 0;
 }
+
+/* ---- the area analysis as PDF ---- */
+
+#include "../report/report.h"
+
+struct grows {
+	json_t *cur, *prev;
+	int i;
+	char b[3][24];
+};
+
+static int grade_row(void *ctx, const char **cells, unsigned *flags)
+{
+	(void)flags;
+	struct grows *g = ctx;
+	static const char *const G[] = {"A", "B", "C", "D"};
+	if (g->i >= 4)
+		return 0;
+	const char *k = G[g->i++];
+	snprintf(g->b[0], sizeof g->b[0], "%lld", (long long)json_integer_value(json_object_get(json_object_get(g->cur, "grades"), k)));
+	snprintf(g->b[1], sizeof g->b[1], "%lld", (long long)json_integer_value(json_object_get(json_object_get(g->cur, "grades_now"), k)));
+	snprintf(g->b[2], sizeof g->b[2], "%lld", (long long)json_integer_value(json_object_get(json_object_get(g->prev, "grades"), k)));
+	cells[0] = k;
+	cells[1] = g->b[0];
+	cells[2] = g->b[1];
+	cells[3] = g->b[2];
+	return 1;
+}
+
+struct rrows {
+	json_t *top;
+	size_t i;
+	char rank[8], count[24];
+};
+
+static int risk_row(void *ctx, const char **cells, unsigned *flags)
+{
+	(void)flags;
+	struct rrows *r = ctx;
+	json_t *t = json_array_get(r->top, r->i);
+	if (!t)
+		return 0;
+	r->i++;
+	snprintf(r->rank, sizeof r->rank, "%zu", r->i);
+	snprintf(r->count, sizeof r->count, "%lld", (long long)json_integer_value(json_object_get(t, "count")));
+	cells[0] = r->rank;
+	cells[1] = json_string_value(json_object_get(t, "title"));
+	cells[2] = json_string_value(json_object_get(t, "severity"));
+	cells[3] = r->count;
+	return 1;
+}
+
+int hx_checkup_analysis_pdf(char **out, size_t *len, hx_ctx *c, const hx_checkup_analysis_filter *f, hx_err *err)
+{
+	json_t *a = NULL;
+	int rc = hx_checkup_analysis(&a, c, f, err);
+	if (rc)
+		return rc;
+	hx_pdf_doc *doc = NULL;
+	if ((rc = hx_pdf_doc_new(&doc, "区域劳动用工抽验分析报告", err))) {
+		json_decref(a);
+		return rc;
+	}
+	json_t *cur = json_object_get(a, "current"), *prev = json_object_get(a, "previous");
+	const char *area = "全县";
+	json_t *ar = NULL;
+	hx_err e = {0};
+	if (f->area_id && hx_registry_area_get(&ar, c, f->area_id, &e) == 0)
+		area = hx_arena_strdup(c->arena, json_string_value(json_object_get(ar, "name")));
+	json_decref(ar);
+	static const char *const sizes[] = {"small", "小型（100人以下）", "medium", "中型（100至999人）", "large", "大型（1000人以上）"};
+	const char *size = "全部";
+	for (int i = 0; f->size && i < 6; i += 2)
+		if (strcmp(f->size, sizes[i]) == 0)
+			size = sizes[i + 1];
+	const char *industry = f->industry && *f->industry ? hx_registry_industry_name(f->industry) : NULL;
+	char today[11];
+	hx_today(today);
+	const char *kv[] = {"年度", hx_arena_printf(c->arena, "%lld年", f->year), "区域", area, "行业",
+			    industry ? industry : "全部", "企业规模", size, "生成日期", today};
+	hx_pdf_heading(doc, "区域劳动用工抽验分析报告", 1);
+	hx_pdf_key_values(doc, kv, 5);
+	hx_pdf_heading(doc, "一、总体情况", 2);
+	hx_pdf_paragraph(doc, hx_arena_printf(c->arena,
+					      "本年度完成体检并出具报告%lld家（上年度%lld家），经整改回访后升级%lld家。",
+					      (long long)json_integer_value(json_object_get(cur, "checks")),
+					      (long long)json_integer_value(json_object_get(prev, "checks")),
+					      (long long)json_integer_value(json_object_get(cur, "upgrades"))));
+	hx_pdf_heading(doc, "二、评级分布", 2);
+	static const hx_pdf_column gcols[] = {{"评级", 20, HX_PDF_CENTER}, {"本年度体检时", 0, HX_PDF_RIGHT},
+					      {"整改后", 0, HX_PDF_RIGHT}, {"上年度", 0, HX_PDF_RIGHT}};
+	struct grows g = {cur, prev, 0, {{0}}};
+	hx_pdf_table(doc, gcols, 4, grade_row, &g);
+	hx_pdf_heading(doc, "三、最常见的用工风险", 2);
+	static const hx_pdf_column rcols[] = {{"序号", 14, HX_PDF_CENTER}, {"检查项", 0, HX_PDF_LEFT},
+					      {"风险等级", 22, HX_PDF_CENTER}, {"企业数", 20, HX_PDF_RIGHT}};
+	struct rrows rr = {json_object_get(cur, "top_risks"), 0, "", ""};
+	if (json_array_size(rr.top))
+		hx_pdf_table(doc, rcols, 4, risk_row, &rr);
+	else
+		hx_pdf_paragraph(doc, "本年度体检未发现风险。");
+	rc = hx_pdf_doc_finish(out, len, doc, err);
+	hx_pdf_doc_free(doc);
+	json_decref(a);
+	return rc;
+}

@@ -40,6 +40,7 @@ typedef struct hx_checkup_analysis_filter {
 	const char *size; /* "small" (<100 staff), "medium" (100–999), "large" (1000+) */
 } hx_checkup_analysis_filter;
 int hx_checkup_analysis(json_t **out, hx_ctx *c, const hx_checkup_analysis_filter *f, hx_err *err);
+int hx_checkup_analysis_pdf(char **out, size_t *len, hx_ctx *c, const hx_checkup_analysis_filter *f, hx_err *err);
 
 struct hx_server;
 void hx_checkup_supervision_http_register(struct hx_server *s);

@@ -157,6 +157,17 @@ static int h_analysis_xlsx(hx_req *r)
 	return rc;
 }
 
+static int h_analysis_pdf(hx_req *r)
+{
+	hx_checkup_analysis_filter f;
+	hx_err err = {0};
+	char *pdf = NULL;
+	size_t len = 0;
+	if (read_filter(r, &f, &err) || hx_checkup_analysis_pdf(&pdf, &len, &r->ctx, &f, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_file(r, pdf, len, "application/pdf", "区域劳动用工抽验分析报告.pdf");
+}
+
 void hx_checkup_supervision_http_register(struct hx_server *s)
 {
 	enum { M = HX_PERM_CHECKUP_MANAGE, ANY = 0 };
@@ -172,6 +183,7 @@ void hx_checkup_supervision_http_register(struct hx_server *s)
 		{"GET", "/api/v1/checkup/checks/:id/archive.zip", h_archive, 0, ANY},
 		{"GET", "/api/v1/checkup/analysis", h_analysis, 0, M},
 		{"GET", "/api/v1/checkup/analysis.xlsx", h_analysis_xlsx, 0, M},
+		{"GET", "/api/v1/checkup/analysis.pdf", h_analysis_pdf, 0, M},
 	};
 	hx_server_routes(s, routes, sizeof routes / sizeof routes[0]);
 }

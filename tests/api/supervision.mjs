@@ -115,6 +115,13 @@ test('the area analysis counts grades, risks and compares with last year', async
   eq((await admin.get(`/api/v1/checkup/analysis?year=${YEAR}&size=huge`)).status, 422, 'bad size')
   const x = await admin.get(`/api/v1/checkup/analysis.xlsx?year=${YEAR}`)
   eq(x.status, 200, 'xlsx'); eq(x.body.subarray(0, 2).toString(), 'PK', 'zip')
+  const p = await admin.get(`/api/v1/checkup/analysis.pdf?year=${YEAR}&area_id=${area.id}`)
+  eq(p.status, 200, 'pdf'); eq(p.body.subarray(0, 5).toString(), '%PDF-', 'a PDF')
+  const fs = await import('node:fs'), os = await import('node:os'), cp = await import('node:child_process')
+  const f = path.join(os.tmpdir(), `analysis-${process.pid}.pdf`)
+  fs.writeFileSync(f, p.body)
+  const text = cp.spawnSync('pdftotext', ['-enc', 'UTF-8', f, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, '')
+  assert(text.includes('区域劳动用工抽验分析报告') && text.includes('崇头镇') && text.includes('评级分布'), 'the Chinese text extracts')
   eq((await a.insp.get(`/api/v1/checkup/analysis?year=${YEAR}`)).status, 403, 'county only')
 })
 
