@@ -14,6 +14,7 @@
 #include "audit/audit.h"
 #include "checkup/checkup.h"
 #include "checkup/supervision.h"
+#include "contract/contract.h"
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -25,7 +26,7 @@
 typedef struct opts {
 	const char *db, *var, *data, *web, *listen;
 	int threads, session_idle, session_max, secure_cookie, demo, force;
-	const char *enterprise, *role, *display, *out, *filter_q, *rubric;
+	const char *enterprise, *role, *display, *out, *filter_q, *rubric, *date;
 	int list, version;
 	long long area_id;
 	const char *pdf; /* rate: also write the score sheet (评分表) as PDF */
@@ -78,6 +79,7 @@ static const char USAGE[] =
 	"  restore FILE       restore a backup into an empty store (--force to replace)\n"
 	"  checksums          row counts and SHA-256 per table, to compare stores\n"
 	"  rate --rubric ID FACTS.json   score facts against a rubric (和谐企业/园区评价)\n"
+	"  contract lint FILE.json       legal check of labor-contract terms (电子劳动合同)\n"
 	"\n"
 	"common options (or environment variables):\n"
 	"  --db URL           sqlite:PATH or postgresql://… (HEXIE_DB; default sqlite:VAR/hexie.db)\n"
@@ -275,6 +277,11 @@ static int cmd_serve(opts *o)
 	}
 	hx_checkup_http_register(srv);
 	hx_checkup_supervision_http_register(srv);
+	if (hx_contract_init(o->data, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		return 1;
+	}
+	hx_contract_http_register(srv);
 	hx_account_http_register(srv);
 	hx_audit_http_register(srv);
 	hx_registry_http_register(srv);
@@ -298,6 +305,7 @@ static int cmd_serve(opts *o)
 	hx_server_free(srv);
 	hx_rubric_set_free(rubrics);
 	hx_checkup_shutdown();
+	hx_contract_shutdown();
 	hx_store_close(s);
 	return 0;
 }
@@ -611,10 +619,50 @@ static int export_fn(hx_ctx *c, void *arg, hx_err *err)
 	return rc;
 }
 
+/* ---- contract lint ---- */
+
+static int cmd_contract(opts *o, int nargs, char **args)
+{
+	if (nargs != 2 || strcmp(args[0], "lint") != 0) {
+		fputs("usage: hexie contract lint FILE.json [--date YYYY-MM-DD]\n", stderr);
+		return 2;
+	}
+	hx_err err = {0};
+	char path[4096];
+	snprintf(path, sizeof path, "%s/wages/zhejiang.json", o->data);
+	hx_wages *w = NULL;
+	if (hx_wages_load(&w, path, &err)) {
+		fprintf(stderr, "hexie contract lint: %s\n", err.msg);
+		return 2;
+	}
+	json_error_t je;
+	json_t *terms = strcmp(args[1], "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &je)
+						  : json_load_file(args[1], JSON_REJECT_DUPLICATES, &je);
+	if (!terms) {
+		fprintf(stderr, "hexie contract lint: %s: not JSON (line %d: %s)\n", args[1], je.line, je.text);
+		hx_wages_free(w);
+		return 2;
+	}
+	json_t *out = NULL;
+	int rc = hx_contract_lint(&out, terms, w, o->date, &err);
+	json_decref(terms);
+	hx_wages_free(w);
+	if (rc) {
+		fprintf(stderr, "hexie contract lint: %s%s%s\n", err.msg, err.field[0] ? " — " : "", err.field);
+		return 2;
+	}
+	char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	printf("%s\n", text);
+	free(text);
+	int errors = (int)json_array_size(json_object_get(out, "errors"));
+	json_decref(out);
+	return errors ? 1 : 0;
+}
+
 /* ---- option parsing ---- */
 
 enum { O_DB = 256, O_VAR, O_DATA, O_WEB, O_LISTEN, O_THREADS, O_DEMO, O_FORCE, O_ENT, O_ROLE,
-       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE, O_RUBRIC, O_LIST, O_VERSION, O_PDF };
+       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE, O_RUBRIC, O_LIST, O_VERSION, O_PDF, O_DATE };
 
 static const struct option LONGOPTS[] = {
 	{"db", required_argument, 0, O_DB},       {"var", required_argument, 0, O_VAR},
@@ -627,7 +675,7 @@ static const struct option LONGOPTS[] = {
 	{"session-idle", required_argument, 0, O_IDLE}, {"session-max", required_argument, 0, O_MAX},
 	{"secure-cookie", no_argument, 0, O_SECURE}, {"help", no_argument, 0, O_HELP},
 	{"rubric", required_argument, 0, O_RUBRIC}, {"list", no_argument, 0, O_LIST},
-	{"rubric-version", required_argument, 0, O_VERSION},
+	{"rubric-version", required_argument, 0, O_VERSION}, {"date", required_argument, 0, O_DATE},
 	{"pdf", required_argument, 0, O_PDF},
 	{0, 0, 0, 0}};
 
@@ -660,6 +708,11 @@ static const char *help_for(const char *cmd)
 		return "usage: hexie backup FILE\n"
 		       "A consistent copy of the whole store, taken while the server runs (portable format:\n"
 		       "restores into SQLite or PostgreSQL).\n";
+	if (strcmp(cmd, "contract") == 0)
+		return "usage: hexie contract lint FILE.json [--date YYYY-MM-DD]   (FILE may be -)\n"
+		       "Checks labor-contract terms against the Labor Contract Law and the Zhejiang minimum\n"
+		       "wages (data/wages/); prints {\"errors\":[…],\"warnings\":[…]}. Exit 0 without errors,\n"
+		       "1 with errors, 2 when the input is unusable. --date: the day of the check (default today).\n";
 	if (strcmp(cmd, "rate") == 0)
 		return "usage: hexie rate --rubric ID [--rubric-version N] [--pdf FILE [--name APPLICANT]] FACTS.json\n"
 		       "       hexie rate --list\n"
@@ -724,6 +777,7 @@ int main(int argc, char **argv)
 		case O_RUBRIC: o.rubric = optarg; break;
 		case O_LIST: o.list = 1; break;
 		case O_VERSION: o.version = atoi(optarg); break;
+		case O_DATE: o.date = optarg; break;
 		case O_PDF: o.pdf = optarg; break;
 		case O_HELP: fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
@@ -741,6 +795,8 @@ int main(int argc, char **argv)
 		return cmd_init(&o);
 	if (strcmp(cmd, "rate") == 0)
 		return cmd_rate(&o, nargs, args);
+	if (strcmp(cmd, "contract") == 0)
+		return cmd_contract(&o, nargs, args);
 
 	hx_store *s;
 	hx_keys keys;
