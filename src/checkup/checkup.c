@@ -1055,6 +1055,8 @@ int hx_checkup_rectify(json_t **out, hx_ctx *c, long long id, json_t *body, hx_e
 		return hx_err_set(err, HX_EPERM, "forbidden", "", "只有被检企业可以填写整改情况");
 	if (strcmp(k.status, "closed") == 0 || !k.reported_at)
 		return hx_err_set(err, HX_ECONFLICT, "not_rectifying", "", "当前不在整改阶段");
+	if (!k.acknowledged_at)
+		return hx_err_set(err, HX_ECONFLICT, "not_acknowledged", "", "请先确认已阅体检报告，再填写整改情况");
 	if (!json_is_object(body) || !json_object_size(body))
 		return hx_err_set(err, HX_EBADREQ, "wrong_type", "", "请求应为{检查项: {action, due_on}}");
 	const char *item;
@@ -1204,6 +1206,8 @@ int hx_checkup_satisfaction(json_t **out, hx_ctx *c, long long id, json_t *body,
 		return hx_err_set(err, HX_EPERM, "forbidden", "", "只有被检企业可以评价服务");
 	if (!k.reported_at)
 		return hx_err_set(err, HX_ECONFLICT, "unfinished", "", "体检完成后才能评价");
+	if (strcmp(k.status, "closed") == 0)
+		return hx_err_set(err, HX_ECONFLICT, "archived", "", "体检已归档");
 	json_t *scores = json_object_get(body, "scores");
 	if (!json_is_object(scores))
 		return hx_err_set(err, HX_EBADREQ, "wrong_type", "scores", "请为各项服务打分（1至5分）");

@@ -8,6 +8,7 @@ static int h_meta(hx_req *r)
 {
 	json_t *modules = json_array();
 	json_array_append_new(modules, json_pack("{s:s,s:s,s:s}", "key", "registry", "name", "企业与职工", "path", "/enterprises"));
+	json_array_append_new(modules, json_pack("{s:s,s:s,s:s}", "key", "checkup", "name", "劳动用工体检", "path", "/checkup"));
 	json_array_append_new(modules, json_pack("{s:s,s:s,s:s}", "key", "rating", "name", "和谐创建", "path", "/rating"));
 	json_array_append_new(modules, json_pack("{s:s,s:s,s:s}", "key", "accounts", "name", "用户与机构", "path", "/users"));
 	json_array_append_new(modules, json_pack("{s:s,s:s,s:s}", "key", "audit", "name", "操作日志", "path", "/audit"));

@@ -17,6 +17,9 @@ export const PERMISSION_LABELS = {
   'rating.manage': '组织和谐创建活动',
   'rating.apply': '申报与自评',
   'rating.review': '部门评审',
+  'checkup.manage': '组织劳动用工体检',
+  'checkup.inspect': '现场体检',
+  'checkup.respond': '查看体检报告与整改',
 }
 
 export const SCOPE_KIND_LABELS = {
@@ -48,6 +51,16 @@ export const ACTION_LABELS = {
   close: '截止申报',
   confirm: '确认结果',
   publish: '发布',
+  fix: '确定名单',
+  assign: '委托体检',
+  inspect: '现场体检',
+  report: '生成体检报告',
+  acknowledge: '确认已阅',
+  rectify: '填报整改',
+  followup: '整改回访',
+  regrade: '重新评级',
+  archive: '归档',
+  rate: '服务评价',
 }
 
 export const OBJECT_TYPE_LABELS = {
@@ -61,6 +74,11 @@ export const OBJECT_TYPE_LABELS = {
   role: '角色',
   rating_campaign: '创建活动',
   rating_application: '创建申报',
+  checkup_targets: '体检名单',
+  checkup_target: '体检名单',
+  checkup_contract: '服务合同',
+  checkup_check: '劳动用工体检',
+  checkup_warning: '体检预警',
 }
 
 // Field names in audit "changes" and enterprise history.
@@ -102,6 +120,16 @@ export const FIELD_LABELS = {
   filename: '文件名',
   rows: '行数',
   imported_rows: '导入条数',
+  included: '列入名单',
+  targets_added: '新列入企业数',
+  check_count: '体检家数',
+  fee: '服务费用',
+  org: '承担机构',
+  scheduled_on: '体检日期',
+  inspector_id: '体检人员',
+  grade: '评级',
+  score: '风险分',
+  status: '状态',
 }
 
 export const IMPORT_STATUS_LABELS = {

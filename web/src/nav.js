@@ -2,7 +2,13 @@
 // (empty: any logged-in user). `modules`: any of these keys in /api/v1/meta
 // `modules` (the server names coarse modules: registry, rating, accounts,
 // audit). A group (`children`) is shown when any of its entries is.
+// `orPerms`: the entry is shown whatever the modules list says when the user
+// has one of these (the health checks: a checkup permission means the
+// server has the module).
 import { can, hasModule } from './store.js'
+
+const CHECKUP_ANY = ['checkup.manage', 'checkup.inspect', 'checkup.respond']
+const checkup = (path, title, icon, test, perms) => ({ path, title, icon, test, perms, modules: ['checkup'], orPerms: CHECKUP_ANY })
 
 export const NAV = [
   { path: '/', title: '首页', icon: 'HomeFilled', perms: [], modules: null },
@@ -19,6 +25,19 @@ export const NAV = [
       { path: '/rating/rubrics', title: '评价标准', icon: 'Notebook', test: 'rating-rubrics', perms: ['rating.manage', 'rating.apply', 'rating.review', 'registry.read'], modules: ['rating'] },
       { path: '/rating/campaigns', title: '创建活动', icon: 'Flag', test: 'rating-campaigns', perms: ['rating.manage', 'rating.apply', 'rating.review'], modules: ['rating'] },
       { path: '/rating/reviews', title: '部门评审', icon: 'Stamp', test: 'rating-reviews', perms: ['rating.review'], modules: ['rating'] },
+    ],
+  },
+  {
+    group: 'checkup',
+    title: '劳动用工体检',
+    icon: 'FirstAidKit',
+    test: 'checkup',
+    children: [
+      checkup('/checkup/targets', '体检名单', 'List', 'checkup-targets', ['checkup.manage']),
+      checkup('/checkup/contracts', '服务合同', 'Tickets', 'checkup-contracts', ['checkup.manage']),
+      checkup('/checkup/checks', '体检任务', 'Checked', 'checkup-checks', CHECKUP_ANY),
+      checkup('/checkup/warnings', '预警处置', 'Warning', 'checkup-warnings', ['checkup.manage']),
+      checkup('/checkup/training-priority', '培训重点名单', 'Reading', 'checkup-training', ['checkup.manage', 'checkup.inspect']),
     ],
   },
   { path: '/organizations', title: '机构', icon: 'Connection', perms: ['orgs.manage', 'users.manage', 'registry.read'], modules: ['organizations', 'orgs', 'accounts'] },
@@ -38,7 +57,7 @@ export function findNav(path) {
 export function allowed(gate) {
   if (!gate) return true
   if (gate.children) return gate.children.some(allowed)
-  if (gate.modules && !hasModule(gate.modules, gate.path)) return false
+  if (gate.modules && !hasModule(gate.modules, gate.path) && !(gate.orPerms && gate.orPerms.some((p) => can(p)))) return false
   if (gate.perms && gate.perms.length && !gate.perms.some((p) => can(p))) return false
   return true
 }
