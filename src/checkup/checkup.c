@@ -907,25 +907,7 @@ int hx_checkup_finish(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	/* each risk gets a rectification line; wage arrears and disputes a
 	 * warning to labor inspection or arbitration, due in 15 days */
 	char due[11];
-	{
-		int y, m, d;
-		hx_date_parse(today(c), &y, &m, &d);
-		char t[11];
-		hx_date_format(t, y, m, d);
-		/* 15 calendar days */
-		for (int i = 0; i < 15; i++) {
-			d++;
-			hx_date_format(t, y, m, d);
-			if (hx_date_parse(t, NULL, NULL, NULL)) {
-				d = 1;
-				if (++m > 12) {
-					m = 1;
-					y++;
-				}
-			}
-		}
-		hx_date_format(due, y, m, d);
-	}
+	hx_date_add_days(due, today(c), 15);
 	json_object_foreach(risks, item, v) {
 		hx_param q[] = {hx_p_int(id), hx_p_text(item), hx_p_text(now_iso(c))};
 		if ((rc = hx_db_exec(c->db,
@@ -1258,24 +1240,9 @@ int hx_checkup_warnings(json_t **out, hx_ctx *c, const char *kind, hx_err *err)
 		const char *due = hx_rows_get(r, i, "due_on"), *status = hx_rows_get(r, i, "status");
 		const char *color = "green";
 		if (strcmp(status, "closed") != 0) {
-			char soon[11];
-			int y, m, d;
-			hx_date_parse(t, &y, &m, &d);
 			/* yellow within 3 days of the due date, red past it */
-			char t3[11];
-			hx_date_format(t3, y, m, d);
-			for (int k2 = 0; k2 < 3; k2++) {
-				d++;
-				hx_date_format(t3, y, m, d);
-				if (hx_date_parse(t3, NULL, NULL, NULL)) {
-					d = 1;
-					if (++m > 12) {
-						m = 1;
-						y++;
-					}
-				}
-			}
-			hx_date_format(soon, y, m, d);
+			char soon[11];
+			hx_date_add_days(soon, t, 3);
 			if (strcmp(due, t) < 0)
 				color = "red";
 			else if (strcmp(due, soon) <= 0)

@@ -173,18 +173,7 @@ static const char *str(const json_t *t, const char *path)
  * a term from 2026-01-01 to 2026-12-31 is one year. */
 static void day_after(char out[11], const char *date)
 {
-	int y, m, d;
-	hx_date_parse(date, &y, &m, &d);
-	d++;
-	hx_date_format(out, y, m, d);
-	if (hx_date_parse(out, NULL, NULL, NULL)) {
-		d = 1;
-		if (++m > 12) {
-			m = 1;
-			y++;
-		}
-		hx_date_format(out, y, m, d);
-	}
+	hx_date_add_days(out, date, 1);
 }
 
 /* Term at least n months long (both ends count). */

@@ -104,3 +104,39 @@ void hx_date_add_months(char out[11], const char *date, int n)
 		d = mdays(y, m);
 	hx_date_format(out, y, m, d);
 }
+
+/* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
+static long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long yy = yoe + era * 400;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yy + (*m <= 2));
+}
+
+void hx_date_add_days(char out[11], const char *date, int n)
+{
+	int y, m, d;
+	if (hx_date_parse(date, &y, &m, &d)) {
+		out[0] = '\0';
+		return;
+	}
+	civil_from_days(days_from_civil(y, m, d) + n, &y, &m, &d);
+	hx_date_format(out, y, m, d);
+}

@@ -16,6 +16,8 @@ int64_t hx_now_unix(void);
 void hx_iso_from_unix(char out[21], int64_t t);
 /* Whole years from birth date to date (both YYYY-MM-DD); -1 if unparsable. */
 int hx_age_on(const char *birth, const char *date);
+/* date plus n days (n may be negative). */
+void hx_date_add_days(char out[11], const char *date, int n);
 /* date plus n months (n may be negative), clamped to month end. */
 void hx_date_add_months(char out[11], const char *date, int n);
 

@@ -1405,23 +1405,7 @@ int hx_rating_campaign_step(json_t **out, hx_ctx *c, long long id, const char *a
 		hx_today(today);
 		hx_date_add_months(until, today, valid_years * 12);
 		/* valid through the day before the anniversary */
-		int y, m, d;
-		hx_date_parse(until, &y, &m, &d);
-		if (d > 1)
-			hx_date_format(day_before, y, m, d - 1);
-		else {
-			hx_date_add_months(day_before, until, -1);
-			hx_date_parse(day_before, &y, &m, &d);
-			int last = 31;
-			char probe[11];
-			while (last > 27) {
-				hx_date_format(probe, y, m, last);
-				if (hx_date_parse(probe, NULL, NULL, NULL) == 0)
-					break;
-				last--;
-			}
-			hx_date_format(day_before, y, m, last);
-		}
+		hx_date_add_days(day_before, until, -1);
 		const char *title = strcmp(k.subject, "park") == 0 ? "劳动关系和谐园区" : "劳动关系和谐企业";
 		hx_rows *r;
 		hx_param p[] = {hx_p_int(id)};

@@ -133,6 +133,14 @@ static void test_dates_and_ages(void **s)
 	char d[11];
 	hx_date_add_months(d, "2024-03-31", -1);
 	assert_string_equal(d, "2024-02-29");
+	hx_date_add_days(d, "2024-02-28", 1);
+	assert_string_equal(d, "2024-02-29");
+	hx_date_add_days(d, "2026-12-31", 1);
+	assert_string_equal(d, "2027-01-01");
+	hx_date_add_days(d, "2026-03-01", -1);
+	assert_string_equal(d, "2026-02-28");
+	hx_date_add_days(d, "2026-11-25", 15);
+	assert_string_equal(d, "2026-12-10");
 }
 
 static void test_json_refuses_unknown_and_wrong_types(void **s)
