@@ -774,3 +774,40 @@ int hx_account_org_find(long long *id, hx_ctx *c, const char *name, hx_err *err)
 		return hx_err_set(err, HX_ENOTFOUND, "not_found", "", "机构“%s”不存在", name);
 	return rc;
 }
+
+char *hx_account_principal_freeze(const hx_principal *me)
+{
+	json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "user_id", (json_int_t)me->user_id, "username",
+			      me->username ? me->username : "", "display_name", me->display_name ? me->display_name : "",
+			      "role", me->role ? me->role : "", "area_id", (json_int_t)me->scope.area_id, "enterprise_id",
+			      (json_int_t)me->scope.enterprise_id, "org_id", (json_int_t)me->scope.org_id, "worker_id",
+			      (json_int_t)me->scope.worker_id);
+	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return t;
+}
+
+int hx_account_principal_thaw(hx_principal *me, hx_arena *a, const char *text)
+{
+	json_t *j = json_loads(text ? text : "", 0, NULL);
+	const hx_role *role = hx_account_role(json_string_value(json_object_get(j, "role")));
+	if (!role) {
+		json_decref(j);
+		return -1;
+	}
+	memset(me, 0, sizeof *me);
+	me->user_id = json_integer_value(json_object_get(j, "user_id"));
+	me->username = hx_arena_strdup(a, json_string_value(json_object_get(j, "username")));
+	me->display_name = hx_arena_strdup(a, json_string_value(json_object_get(j, "display_name")));
+	me->role = role->key;
+	/* the command line (user 0) acts for the whole county */
+	me->perms = me->user_id ? role->perms : HX_PERM_ALL;
+	me->scope.kind = me->user_id ? role->scope_kind : HX_SCOPE_COUNTY;
+	me->scope.area_id = json_integer_value(json_object_get(j, "area_id"));
+	me->scope.enterprise_id = json_integer_value(json_object_get(j, "enterprise_id"));
+	me->scope.org_id = json_integer_value(json_object_get(j, "org_id"));
+	me->org_id = me->scope.org_id;
+	me->scope.worker_id = json_integer_value(json_object_get(j, "worker_id"));
+	json_decref(j);
+	return 0;
+}

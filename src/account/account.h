@@ -12,6 +12,8 @@
 #include "../core/ctx.h"
 #include "../core/err.h"
 
+struct hx_arena;
+
 /* Permissions. */
 enum {
 	HX_PERM_REGISTRY_READ = 1u << 0,
@@ -81,6 +83,12 @@ static inline int hx_can(const hx_principal *p, unsigned perm)
 }
 
 int hx_account_phone_check(const char *phone, const char *field, hx_err *err);
+
+/* A principal as text, for jobs that run later on the requester's behalf
+ * (imports, report batches), and back. thaw fails (-1) on an unknown role;
+ * its strings live in the arena. */
+char *hx_account_principal_freeze(const hx_principal *p);
+int hx_account_principal_thaw(hx_principal *out, struct hx_arena *a, const char *text);
 
 /* Passwords. */
 int hx_account_password_hash(char out[128], const char *password, hx_err *err);

@@ -84,14 +84,7 @@ int hx_checkup_report_batch_create(json_t **out, hx_ctx *c, long long year, hx_e
 	if (!n)
 		return hx_err_set(err, HX_EINVAL, "no_reports", "year", "%lld年度还没有已完成的体检报告", year);
 	const hx_principal *me = c->me;
-	json_t *scope = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "user_id", (json_int_t)me->user_id,
-				  "username", me->username ? me->username : "", "display_name",
-				  me->display_name ? me->display_name : "", "role", me->role ? me->role : "",
-				  "area_id", (json_int_t)me->scope.area_id, "enterprise_id",
-				  (json_int_t)me->scope.enterprise_id, "org_id", (json_int_t)me->scope.org_id,
-				  "worker_id", (json_int_t)me->scope.worker_id);
-	char *sj = json_dumps(scope, JSON_COMPACT);
-	json_decref(scope);
+	char *sj = hx_account_principal_freeze(me);
 	if (!sj)
 		return hx_err_set(err, HX_ENOMEM, "no_memory", "", "内存不足");
 	char now[21];
@@ -156,30 +149,6 @@ static int finish_failed(hx_db *db, long long id, const char *msg, hx_err *err)
 			  "UPDATE checkup_report_batches SET status = 'failed', message = ?, finished_at = ?, data = NULL"
 			  " WHERE id = ?",
 			  p, 3, NULL, err);
-}
-
-/* The requester as they were when they asked (the scope of the job). */
-static int principal_of(hx_principal *me, hx_arena *a, const char *scope_json)
-{
-	json_t *scope = json_loads(scope_json ? scope_json : "", 0, NULL);
-	const hx_role *role = hx_account_role(json_string_value(json_object_get(scope, "role")));
-	if (!role) {
-		json_decref(scope);
-		return -1;
-	}
-	memset(me, 0, sizeof *me);
-	me->user_id = json_integer_value(json_object_get(scope, "user_id"));
-	me->username = hx_arena_strdup(a, json_string_value(json_object_get(scope, "username")));
-	me->display_name = hx_arena_strdup(a, json_string_value(json_object_get(scope, "display_name")));
-	me->role = role->key;
-	me->perms = me->user_id ? role->perms : HX_PERM_ALL;
-	me->scope.kind = me->user_id ? role->scope_kind : HX_SCOPE_COUNTY;
-	me->scope.area_id = json_integer_value(json_object_get(scope, "area_id"));
-	me->scope.enterprise_id = json_integer_value(json_object_get(scope, "enterprise_id"));
-	me->scope.org_id = json_integer_value(json_object_get(scope, "org_id"));
-	me->scope.worker_id = json_integer_value(json_object_get(scope, "worker_id"));
-	json_decref(scope);
-	return 0;
 }
 
 /* An entry's file name: "体检报告-12-某某公司.pdf", with the characters a
@@ -333,7 +302,7 @@ static int run_batch(hx_ctx *c, long long id, hx_err *err)
 	if (rc || !r->nrows)
 		return rc;
 	hx_principal me;
-	if (principal_of(&me, c->arena, hx_rows_get(r, 0, "scope")))
+	if (hx_account_principal_thaw(&me, c->arena, hx_rows_get(r, 0, "scope")))
 		return finish_failed(c->db, id, "申请人的角色无效", err);
 	c->me = &me;
 	uint8_t *zip = NULL;

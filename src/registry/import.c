@@ -247,14 +247,7 @@ int hx_registry_import_create(json_t **out, hx_ctx *c, const char *kind, long lo
 	if (!b64)
 		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
 	const hx_principal *me = c->me;
-	json_t *scope = json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "user_id", (json_int_t)me->user_id,
-				  "username", me->username ? me->username : "", "display_name",
-				  me->display_name ? me->display_name : "", "role", me->role ? me->role : "",
-				  "area_id", (json_int_t)me->scope.area_id, "enterprise_id",
-				  (json_int_t)me->scope.enterprise_id, "org_id", (json_int_t)me->scope.org_id,
-				  "worker_id", (json_int_t)me->scope.worker_id);
-	char *sj = json_dumps(scope, JSON_COMPACT);
-	json_decref(scope);
+	char *sj = hx_account_principal_freeze(me);
 	char now[21];
 	hx_now_iso(now);
 	hx_param p[] = {hx_p_text(kind), hx_p_text(filename), enterprise_id ? hx_p_int(enterprise_id) : hx_p_null(),
@@ -324,25 +317,9 @@ static int run_job(hx_ctx *c, long long id, hx_err *err)
 	long long fixed_ent = hx_rows_int(r, 0, "enterprise_id");
 	const char *filename = hx_rows_get(r, 0, "filename");
 	c->ip = hx_rows_get(r, 0, "ip");
-	json_t *scope = json_loads(hx_rows_get(r, 0, "scope"), 0, NULL);
 	hx_principal me;
-	memset(&me, 0, sizeof me);
-	const hx_role *role = hx_account_role(json_string_value(json_object_get(scope, "role")));
-	if (!role) {
-		json_decref(scope);
+	if (hx_account_principal_thaw(&me, c->arena, hx_rows_get(r, 0, "scope")))
 		return finish_failed(c->db, id, NULL, 0, "导入者的角色无效", err);
-	}
-	me.user_id = json_integer_value(json_object_get(scope, "user_id"));
-	me.username = hx_arena_strdup(c->arena, json_string_value(json_object_get(scope, "username")));
-	me.display_name = hx_arena_strdup(c->arena, json_string_value(json_object_get(scope, "display_name")));
-	me.role = role->key;
-	me.perms = me.user_id ? role->perms : HX_PERM_ALL;
-	me.scope.kind = me.user_id ? role->scope_kind : HX_SCOPE_COUNTY;
-	me.scope.area_id = json_integer_value(json_object_get(scope, "area_id"));
-	me.scope.enterprise_id = json_integer_value(json_object_get(scope, "enterprise_id"));
-	me.scope.org_id = json_integer_value(json_object_get(scope, "org_id"));
-	me.scope.worker_id = json_integer_value(json_object_get(scope, "worker_id"));
-	json_decref(scope);
 	c->me = &me;
 
 	uint8_t *bytes = NULL;
