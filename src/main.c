@@ -15,6 +15,7 @@
 #include "checkup/checkup.h"
 #include "checkup/supervision.h"
 #include "contract/contract.h"
+#include "notify/notify.h"
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -269,6 +270,7 @@ static int cmd_serve(opts *o)
 		return 1;
 	}
 	hx_meta_http_register(srv);
+	hx_notify_http_register(srv);
 	hx_rating_http_register(srv, rubrics);
 	hx_rating_campaign_http_register(srv);
 	if (hx_checkup_init(o->data, &err)) {

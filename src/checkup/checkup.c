@@ -16,6 +16,7 @@
 #include "../core/crypto.h"
 #include "../core/json.h"
 #include "../core/timeutil.h"
+#include "../notify/notify.h"
 #include "../registry/registry.h"
 #include "../store/store.h"
 
@@ -528,6 +529,20 @@ int hx_checkup_check_create(json_t **out, hx_ctx *c, json_t *body, hx_err *err)
 	json_t *ch = json_pack("{s:[n,s],s:[n,s?]}", "org", oname, "scheduled_on", date);
 	rc = hx_audit_write(c, "assign", "checkup_check", id, ename, ch, err);
 	json_decref(ch);
+	if (rc)
+		return rc;
+	/* the enterprise learns of the check and what to prepare */
+	json_t *pp = papers(l);
+	hx_buf msg;
+	hx_buf_init(&msg, 4096);
+	hx_buf_printf(&msg, "您单位%s将接受劳动用工体检（承担机构：%s）。请提前准备：", date ? hx_arena_printf(c->arena, "于%s", date) : "",
+		      oname);
+	for (size_t pi = 0; pi < json_array_size(pp) && pi < 8; pi++)
+		hx_buf_printf(&msg, "%s%s", pi ? "、" : "", json_string_value(json_array_get(pp, pi)));
+	hx_buf_printf(&msg, "等%zu项资料（完整清单见体检任务页面）。", json_array_size(pp));
+	json_decref(pp);
+	rc = hx_notify_enterprise(c, eid, msg.data, hx_arena_printf(c->arena, "/checkup/checks/%lld", id), err);
+	hx_buf_free(&msg);
 	return rc ? rc : hx_checkup_check_get(out, c, id, err);
 }
 

@@ -20,6 +20,7 @@
 #include "../core/crypto.h"
 #include "../core/json.h"
 #include "../core/timeutil.h"
+#include "../notify/notify.h"
 #include "../registry/registry.h"
 #include "../store/store.h"
 
@@ -448,34 +449,10 @@ int hx_rating_campaign_remind(hx_ctx *c, long long id, long long org_id, hx_err 
 	if (!*on)
 		return hx_err_set(err, HX_EINVAL, "invalid_org", "org_id", "机构不存在");
 	char *text = hx_arena_printf(c->arena, "请尽快完成“%s”的评审（%s）", k.name, on);
-	hx_param p[] = {hx_p_int(org_id), hx_p_text(text), hx_p_text(now_iso(c))};
-	if ((rc = hx_db_exec(c->db, "INSERT INTO rating_notifications (org_id, text, created_at) VALUES (?, ?, ?)", p, 3,
-			     NULL, err)))
+	char *link = hx_arena_printf(c->arena, "/rating/campaigns/%lld", id);
+	if ((rc = hx_notify_org(c, org_id, text, link, err)))
 		return rc;
 	return hx_audit_write(c, "remind", "rating_campaign", id, on, NULL, err);
-}
-
-int hx_rating_notifications(json_t **out, hx_ctx *c, hx_err *err)
-{
-	json_t *items = json_array();
-	if (c->me->org_id) {
-		hx_rows *r;
-		hx_param p[] = {hx_p_int(c->me->org_id)};
-		int rc = hx_db_query(c->db, c->arena, &r,
-				     "SELECT id, text, created_at FROM rating_notifications WHERE org_id = ?"
-				     " ORDER BY id DESC LIMIT 50",
-				     p, 1, err);
-		if (rc) {
-			json_decref(items);
-			return rc;
-		}
-		for (int i = 0; i < r->nrows; i++)
-			json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:b}", "id", (json_int_t)hx_rows_int(r, i, "id"),
-							       "text", hx_rows_get(r, i, "text"), "created_at",
-							       hx_rows_get(r, i, "created_at"), "read", 0));
-	}
-	*out = json_pack("{s:o}", "items", items);
-	return 0;
 }
 
 /* ---- applications ---- */

@@ -282,14 +282,6 @@ static int h_sheet(hx_req *r)
 	return hx_req_file(r, pdf, len, "application/pdf", hx_arena_printf(r->ctx.arena, "评分表-%s.pdf", applicant));
 }
 
-static int h_notifications(hx_req *r)
-{
-	json_t *out = NULL;
-	hx_err err = {0};
-	int rc = hx_rating_notifications(&out, &r->ctx, &err);
-	return reply(r, rc, &err, 200, out);
-}
-
 void hx_rating_campaign_http_register(hx_server *s)
 {
 	enum { M = HX_PERM_RATING_MANAGE, ANY = 0 };
@@ -317,7 +309,6 @@ void hx_rating_campaign_http_register(hx_server *s)
 		{"GET", "/api/v1/polls/:app/:token", h_poll_info, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/polls/:app/:token", h_poll_vote, HX_ROUTE_PUBLIC | HX_ROUTE_NO_CSRF, 0},
 		{"GET", "/api/v1/qr.svg", h_qr, HX_ROUTE_NO_TX, ANY},
-		{"GET", "/api/v1/notifications", h_notifications, 0, ANY},
 		{"GET", "/api/v1/applications/:id/sheet.pdf", h_sheet, 0, ANY},
 	};
 	hx_server_routes(s, routes, sizeof routes / sizeof routes[0]);

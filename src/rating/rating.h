@@ -117,6 +117,5 @@ int hx_rating_poll_issue(json_t **out, hx_ctx *c, long long app_id, long long co
 int hx_rating_poll_info(json_t **out, hx_ctx *c, long long app_id, const char *token, hx_err *err);
 int hx_rating_poll_vote(hx_ctx *c, long long app_id, const char *token, int satisfied, hx_err *err);
 
-int hx_rating_notifications(json_t **out, hx_ctx *c, hx_err *err);
 
 #endif

@@ -154,6 +154,8 @@ test('no risks is A; rectify, follow up, upgrade with both grades; satisfaction;
   assert(rep.check.grade !== 'A', 'a 较大 risk is not A: ' + rep.check.grade)
   const hr = await user('enterprise_hr', { enterprise_id: a.e.id })
   eq((await hr.get(`/api/v1/checkup/checks/${a.check.id}/report`)).status, 200, 'the enterprise reads its report')
+  const notes = (await hr.get('/api/v1/notifications')).json.items
+  assert(notes.some((n) => n.text.includes('劳动用工体检') && n.text.includes('请提前准备') && n.link === `/checkup/checks/${a.check.id}`), 'the enterprise was told of the check and its papers')
   eq((await hr.post(`/api/v1/checkup/checks/${a.check.id}/acknowledge`)).json.status, 'rectifying', 'acknowledged')
   eq((await hr.req('PUT', `/api/v1/checkup/checks/${a.check.id}/rectifications`, { [risky.id]: { action: '修订制度并公示', due_on: '2026-12-31' } })).status, 200, 'rectify')
   eq((await a.insp.post(`/api/v1/checkup/checks/${a.check.id}/regrade`)).status, 409, 'upgrade without cleared risks')

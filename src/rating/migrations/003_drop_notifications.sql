@@ -1,0 +1,2 @@
+-- Reminders moved to the notify module's table (notifications).
+DROP TABLE rating_notifications;
