@@ -177,3 +177,36 @@ export function writeUnsent(checkId, map) {
     /* storage full or off: the page still holds them */
   }
 }
+
+// ---------------------------------------------------------------- supervision
+
+// 分阶段验收: a batch of an agency's reported checks.
+export const BATCH_STATUS = {
+  submitted: { name: '待验收', type: 'warning' },
+  accepted: { name: '已验收', type: 'success' },
+  returned: { name: '已退回', type: 'danger' },
+}
+export const batchStatus = (k) => BATCH_STATUS[k] || { name: k || '—', type: 'info' }
+
+// 抽查 records.
+export const SPOT_METHODS = [
+  { key: 'phone', name: '电话核查' },
+  { key: 'visit', name: '实地核查' },
+]
+export const spotMethodName = (k) => (SPOT_METHODS.find((m) => m.key === k) || {}).name || k || ''
+
+// Enterprise size by staff (the area analysis filter).
+export const SIZES = [
+  { key: 'small', name: '小型', hint: '100人以下' },
+  { key: 'medium', name: '中型', hint: '100–999人' },
+  { key: 'large', name: '大型', hint: '1000人及以上' },
+]
+
+export const GRADE_KEYS = ['A', 'B', 'C', 'D']
+
+// A satisfaction average (1–5) as text.
+export function scoreText(v) {
+  if (v === null || v === undefined || v === '') return '—'
+  const n = Number(v)
+  return Number.isFinite(n) ? `${n.toFixed(2)}分` : String(v)
+}
