@@ -31,4 +31,46 @@ void hx_contract_shutdown(void);
 struct hx_server;
 void hx_contract_http_register(struct hx_server *s);
 
+/* ---- templates (合同范本) -------------------------------------------------
+ *
+ * Contract templates are data (data/templates/<id>.v<version>.json, format
+ * in docs/template-format.md): a title and sections of paragraphs with
+ * {{field.path}} placeholders naming fields of the terms, plus computed
+ * ones ({{term.text}}, {{hours.text}} …). Rendering fills them in; a field
+ * that is missing renders as a blank line "＿＿＿＿" to be filled by hand. */
+
+typedef struct hx_template {
+	char id[33];    /* "full_time": [a-z0-9_], at most 32 */
+	int version;    /* 1… */
+	char *title;    /* "全日制劳动合同书" */
+	json_t *sections; /* validated [{"heading","paragraphs":[…],"slot"?}] */
+} hx_template;
+
+typedef struct hx_template_set {
+	hx_template *items; /* sorted by id, then version */
+	size_t n;
+} hx_template_set;
+
+/* Loads every *.json of dir. A file that is not a valid template (bad
+ * JSON, an unknown key, a name other than <id>.v<version>.json, a "{{"
+ * without "}}" or a placeholder that is not a dotted field path) is
+ * refused: HX_EINVAL with the file and the reason in the message. */
+int hx_template_load_dir(hx_template_set **out, const char *dir, hx_err *err);
+void hx_template_set_free(hx_template_set *s);
+/* The highest version of template id; HX_ENOTFOUND when there is none. */
+int hx_template_find(const hx_template **out, const hx_template_set *s, const char *id, hx_err *err);
+
+/* Fills the template with terms: *out gets [{"heading","paragraphs":[…]}],
+ * headings numbered 一、二、… in order (a section with an empty heading is
+ * printed without one), and the terms' "extra_clauses" (an array of
+ * strings) in the section 其他约定 when present. HX_EBADREQ when terms is
+ * not an object or extra_clauses is not an array of strings; HX_EINVAL
+ * over the limits (100 clauses of 4000 bytes); HX_ETOOBIG when a
+ * paragraph grows past HX_PDF_TEXT_MAX. */
+int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *terms, hx_err *err);
+/* The same as an A4 PDF (*out malloc'd, free()): the title, the parties
+ * (甲方、乙方), the sections, and the signature block (甲方（盖章）,
+ * 法定代表人, 乙方（签字）, 日期). */
+int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const json_t *terms, hx_err *err);
+
 #endif
