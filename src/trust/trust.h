@@ -1,0 +1,93 @@
+/* The trust service behind electronic contracts (电子劳动合同): the
+ * append-only Merkle log that every evidence event (identity check, code
+ * sent, code confirmed, view, signature, timestamp, download, change) goes
+ * into, with signed checkpoints, and the timestamps on signatures. An
+ * evidence package carries inclusion proofs against a checkpoint so that
+ * `hexie verify` can check it offline. Pure functions over memory; the
+ * store keeps the leaves. */
+#ifndef HX_TRUST_H
+#define HX_TRUST_H
+
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* ---- Merkle log ---------------------------------------------------------
+ *
+ * Hashing is RFC 9162 §2.1 with SHA-256: a leaf is SHA-256(0x00 || data),
+ * an interior node SHA-256(0x01 || left || right), and the tree of n leaves
+ * splits at the largest power of two smaller than n. The tree of no leaves
+ * has the root SHA-256(""). Trees are given as the array of their leaf
+ * hashes, in log order.
+ *
+ * Proofs come back as malloc'd arrays of 32-byte hashes in the order of the
+ * RFC (bottom of the tree first); the caller free()s them. An empty proof
+ * is *out == NULL, *len == 0. The verifiers return 0 when the proof holds
+ * and HX_EINVAL when it does not (or the arguments cannot be right); they
+ * never allocate. */
+
+/* The leaf hash of one evidence event's canonical bytes. HX_EINTERNAL only
+ * if OpenSSL fails. */
+int hx_merkle_leaf_hash(uint8_t out[32], const void *data, size_t len);
+
+/* MTH(D[n]) of RFC 9162 §2.1.1. */
+int hx_merkle_root(uint8_t out[32], const uint8_t (*leaves)[32], size_t n);
+
+/* PATH(index, D[n]) of §2.1.3.1. HX_EINVAL unless index < n. */
+int hx_merkle_inclusion_proof(uint8_t (**out)[32], size_t *len, const uint8_t (*leaves)[32],
+			      size_t n, size_t index);
+/* §2.1.3.2: 0 when leaf is at index in the tree of size n with this root. */
+int hx_merkle_verify_inclusion(const uint8_t leaf[32], size_t index, size_t n,
+			       const uint8_t (*proof)[32], size_t len, const uint8_t root[32]);
+
+/* PROOF(m, D[n]) of §2.1.4.1, that the first m leaves are a prefix of the
+ * n. HX_EINVAL unless m <= n. The proof is empty when m == n or m == 0. */
+int hx_merkle_consistency_proof(uint8_t (**out)[32], size_t *len, const uint8_t (*leaves)[32],
+				size_t n, size_t m);
+/* §2.1.4.2: 0 when the tree of size m with old_root is a prefix of the
+ * tree of size n with new_root. Beyond the RFC (which requires
+ * 0 < m < n): m == n holds with an empty proof and equal roots, and m == 0
+ * holds with an empty proof when old_root is the empty tree's root. */
+int hx_merkle_verify_consistency(size_t m, size_t n, const uint8_t old_root[32],
+				 const uint8_t new_root[32], const uint8_t (*proof)[32], size_t len);
+
+/* Signed checkpoints, in the C2SP "checkpoint" / "signed-note" format:
+ *
+ *   <origin>\n
+ *   <n in decimal, no leading zeros>\n
+ *   <base64 of the 32-byte root>\n
+ *   \n
+ *   — <origin> <base64(key hint[4] || ECDSA P-256 signature, DER)>\n
+ *
+ * where "—" is U+2014 (bytes E2 80 94), base64 is RFC 4648 §4 with
+ * padding, and the signature is ECDSA with SHA-256 over the body: the
+ * first three lines, final newline included. The key hint is the first 4
+ * bytes of SHA-256(origin || 0x0A || 0x02 || DER SubjectPublicKeyInfo), the
+ * signed-note key ID with signature type 0x02 (ECDSA). The origin is the
+ * log's name, e.g. "hexie.example.cn/evidence/2025": 1 to 255 printable
+ * ASCII characters without spaces or '+'.
+ *
+ * Verifying accepts checkpoint extension lines after the root (signed,
+ * ignored) and other signature lines (ignored, at most 100 in all); the
+ * first line by this key (same name, same hint) decides. The whole text is
+ * capped at 64 KiB. ECDSA signatures are malleable: never use the
+ * signature bytes as an identifier. */
+int hx_merkle_checkpoint_sign(char **out, const char *origin, size_t n, const uint8_t root[32],
+			      EVP_PKEY *key, hx_err *err);
+/* Fills *n and root only on success. HX_EINVAL "bad_checkpoint" when the
+ * text is malformed, "bad_signature" when no valid signature by pub is on
+ * it; HX_ETOOBIG over the cap. The caller must check that the origin on
+ * the checkpoint's first line is the log it expects when one key signs
+ * several logs (see hx_merkle_checkpoint_origin). */
+int hx_merkle_checkpoint_verify(size_t *n, uint8_t root[32], const char *text, EVP_PKEY *pub,
+				hx_err *err);
+/* Copies the origin line of a checkpoint (not verified) into out, which
+ * holds cap bytes. HX_EINVAL when there is none, HX_ETOOBIG if too long. */
+int hx_merkle_checkpoint_origin(char *out, size_t cap, const char *text);
+
+/* ---- Timestamps (RFC 3161): the built-in time-stamping authority ---- */
+#include "tsa.h"
+
+#endif
