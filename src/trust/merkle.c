@@ -486,8 +486,8 @@ static int sig_line(uint8_t **blob, size_t *blen, const char *s, size_t n, const
 	return 0;
 }
 
-int hx_merkle_checkpoint_verify(size_t *n, uint8_t root[32], const char *text, EVP_PKEY *pub,
-				hx_err *err)
+int hx_merkle_checkpoint_verify(size_t *n, uint8_t root[32], const char *text, const char *origin,
+				EVP_PKEY *pub, hx_err *err)
 {
 	uint8_t *rootb = NULL, *blob = NULL;
 	size_t rootlen = 0, bloblen = 0;
@@ -499,6 +499,10 @@ int hx_merkle_checkpoint_verify(size_t *n, uint8_t root[32], const char *text, E
 	size_t len = strnlen(text, MAX_CHECKPOINT + 1);
 	if (len > MAX_CHECKPOINT)
 		return hx_err_set(err, HX_ETOOBIG, "checkpoint_too_big", "checkpoint", "检查点超过大小上限");
+	char got[256];
+	if (!origin || hx_merkle_checkpoint_origin(got, sizeof got, text) != 0 || strcmp(got, origin) != 0)
+		return hx_err_set(err, HX_EINVAL, "wrong_origin", "", "checkpoint is not of the log %s",
+				  origin ? origin : "(none)");
 	if (!is_p256(pub))
 		return hx_err_set(err, HX_EINVAL, "bad_key", "key", "检查点验证密钥须为 ECDSA P-256 密钥");
 	/* signed-note: no control characters but newline; ends in newline. */

@@ -76,13 +76,13 @@ int hx_merkle_verify_consistency(size_t m, size_t n, const uint8_t old_root[32],
  * signature bytes as an identifier. */
 int hx_merkle_checkpoint_sign(char **out, const char *origin, size_t n, const uint8_t root[32],
 			      EVP_PKEY *key, hx_err *err);
-/* Fills *n and root only on success. HX_EINVAL "bad_checkpoint" when the
+/* Fills *n and root only on success. origin is the log the caller expects
+ * (one key may sign several logs, one per year): a checkpoint of another
+ * log is HX_EINVAL "wrong_origin". HX_EINVAL "bad_checkpoint" when the
  * text is malformed, "bad_signature" when no valid signature by pub is on
- * it; HX_ETOOBIG over the cap. The caller must check that the origin on
- * the checkpoint's first line is the log it expects when one key signs
- * several logs (see hx_merkle_checkpoint_origin). */
-int hx_merkle_checkpoint_verify(size_t *n, uint8_t root[32], const char *text, EVP_PKEY *pub,
-				hx_err *err);
+ * it; HX_ETOOBIG over the cap. */
+int hx_merkle_checkpoint_verify(size_t *n, uint8_t root[32], const char *text, const char *origin,
+				EVP_PKEY *pub, hx_err *err);
 /* Copies the origin line of a checkpoint (not verified) into out, which
  * holds cap bytes. HX_EINVAL when there is none, HX_ETOOBIG if too long. */
 int hx_merkle_checkpoint_origin(char *out, size_t cap, const char *text);

@@ -346,13 +346,17 @@ static void test_checkpoint_round_trips(void **s)
 	assert_int_equal(text[strlen(text) - 1], '\n');
 	free(b64);
 
-	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, text, k, &e), 0);
+	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, text, ORIGIN, k, &e), 0);
 	assert_int_equal(got_n, n);
 	assert_memory_equal(got_root, root, 32);
 
 	char origin[64];
 	assert_int_equal(hx_merkle_checkpoint_origin(origin, sizeof origin, text), 0);
 	assert_string_equal(origin, ORIGIN);
+	/* a checkpoint of another log, signed by the same key, is refused */
+	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, text, "hexie.example/evidence/1999", k, &e),
+			 HX_EINVAL);
+	assert_string_equal(e.key, "wrong_origin");
 	free(text);
 	EVP_PKEY_free(k);
 }
@@ -378,7 +382,7 @@ static void test_checkpoint_fails_when_any_byte_changes(void **s)
 				continue;
 			}
 			hx_err e = {0};
-			int rc = hx_merkle_checkpoint_verify(&got_n, got_root, t, k, &e);
+			int rc = hx_merkle_checkpoint_verify(&got_n, got_root, t, ORIGIN, k, &e);
 			if (rc == 0)
 				fail_msg("checkpoint verified with byte %zu changed by 0x%02x", i, flips[f]);
 			assert_int_equal(rc, HX_EINVAL);
@@ -388,7 +392,7 @@ static void test_checkpoint_fails_when_any_byte_changes(void **s)
 	/* Dropping the final newline or appending junk fails too. */
 	hx_err e = {0};
 	text[len - 1] = '\0';
-	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, text, k, &e), HX_EINVAL);
+	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, text, ORIGIN, k, &e), HX_EINVAL);
 	free(text);
 	EVP_PKEY_free(k);
 }
@@ -401,7 +405,7 @@ static void test_checkpoint_fails_with_another_key(void **s)
 	size_t n, got_n = 0;
 	char *text = sample_checkpoint(k, root, &n);
 	hx_err e = {0};
-	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, text, other, &e), HX_EINVAL);
+	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, text, ORIGIN, other, &e), HX_EINVAL);
 	assert_string_equal(e.key, "bad_signature");
 	free(text);
 	EVP_PKEY_free(k);
@@ -426,9 +430,9 @@ static void test_checkpoint_ignores_unknown_cosignatures(void **s)
 	assert_non_null(both);
 	memcpy(both, text, tl);
 	memcpy(both + tl, sig, sl + 1);
-	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, both, k, &e), 0);
+	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, both, ORIGIN, k, &e), 0);
 	assert_int_equal(got_n, n);
-	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, both, w, &e), HX_EINVAL);
+	assert_int_equal(hx_merkle_checkpoint_verify(&got_n, got_root, both, ORIGIN, w, &e), HX_EINVAL);
 	free(both);
 	free(other);
 	free(text);
@@ -467,7 +471,7 @@ static void test_checkpoint_verify_rejects_oversized_text(void **s)
 	memset(t, 'a', big);
 	t[big] = '\0';
 	hx_err e = {0};
-	assert_int_equal(hx_merkle_checkpoint_verify(&n, root, t, k, &e), HX_ETOOBIG);
+	assert_int_equal(hx_merkle_checkpoint_verify(&n, root, t, ORIGIN, k, &e), HX_ETOOBIG);
 	free(t);
 	EVP_PKEY_free(k);
 }
