@@ -95,6 +95,8 @@ char *hx_arena_strdup(hx_arena *a, const char *s)
 
 char *hx_arena_printf(hx_arena *a, const char *fmt, ...)
 {
+	if (!fmt)
+		return hx_arena_strdup(a, "");
 	va_list ap;
 	va_start(ap, fmt);
 	char probe[1];

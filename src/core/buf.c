@@ -54,6 +54,8 @@ int hx_buf_puts(hx_buf *b, const char *s)
 
 int hx_buf_printf(hx_buf *b, const char *fmt, ...)
 {
+	if (!fmt)
+		return HX_EINVAL;
 	va_list ap;
 	va_start(ap, fmt);
 	char probe[1];
