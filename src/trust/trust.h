@@ -90,4 +90,7 @@ int hx_merkle_checkpoint_origin(char *out, size_t cap, const char *text);
 /* ---- Timestamps (RFC 3161): the built-in time-stamping authority ---- */
 #include "tsa.h"
 
+/* ---- One-time codes (验证码) for identity and intent confirmation ---- */
+#include "otp.h"
+
 #endif
