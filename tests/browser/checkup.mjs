@@ -16,20 +16,16 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Api, AssertionError, BASE, assert } from './api.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const OUT = path.resolve(HERE, '..', 'out')
-const BASE = (process.env.HEXIE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '')
 const ADMIN_USER = process.env.HEXIE_ADMIN_USER || 'admin'
 const ADMIN_PASSWORD = process.env.HEXIE_ADMIN_PASSWORD || ''
 const TIMEOUT = Number(process.env.HEXIE_TEST_TIMEOUT || 15000)
 const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f1bd6b0000000049454e44ae426082', 'hex')
 
-class AssertionError extends Error {}
-function assert(cond, msg) {
-  if (!cond) throw new AssertionError(msg)
-}
 const sel = (name) => `[data-test="${name}"]`
 const uniq = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`.toUpperCase()
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -52,58 +48,6 @@ function uscc() {
 
 // ---------------------------------------------------------------- API
 
-// A logged-in API session outside the browser: cookie + CSRF token.
-class Api {
-  constructor() {
-    this.cookie = ''
-    this.csrf = ''
-  }
-
-  static async login(username, password) {
-    const a = new Api()
-    const r = await a.raw('POST', '/session', { username, password })
-    if (r.status !== 200) throw new AssertionError(`login ${username}: ${r.status} ${r.text.slice(0, 200)}`)
-    a.csrf = r.json.csrf_token
-    a.user = r.json.user
-    return a
-  }
-
-  async raw(method, p, body, { bytes, query } = {}) {
-    const headers = { Accept: 'application/json' }
-    if (this.cookie) headers.Cookie = this.cookie
-    if (method !== 'GET' && this.csrf) headers['X-CSRF-Token'] = this.csrf
-    let payload
-    if (bytes) {
-      payload = bytes
-      headers['Content-Type'] = 'application/octet-stream'
-    } else if (body !== undefined) {
-      payload = JSON.stringify(body)
-      headers['Content-Type'] = 'application/json'
-    }
-    const qs = query ? '?' + new URLSearchParams(query).toString() : ''
-    const r = await fetch(BASE + '/api/v1' + p + qs, { method, headers, body: payload, redirect: 'manual' })
-    const sc = r.headers.get('set-cookie')
-    if (sc) {
-      const m = /hexie_session=([^;]*)/.exec(sc)
-      if (m) this.cookie = `hexie_session=${m[1]}`
-    }
-    const text = await r.text()
-    let json = null
-    try { json = text ? JSON.parse(text) : null } catch { json = null }
-    return { status: r.status, json, text }
-  }
-
-  async call(method, p, body, opts) {
-    const r = await this.raw(method, p, body, opts)
-    if (r.status >= 400) throw new AssertionError(`${method} ${p}: ${r.status} ${r.text.slice(0, 300)}`)
-    return r.json
-  }
-
-  get(p, query) { return this.call('GET', p, undefined, { query }) }
-  post(p, b) { return this.call('POST', p, b) }
-  put(p, b) { return this.call('PUT', p, b) }
-  patch(p, b) { return this.call('PATCH', p, b) }
-}
 
 // ---------------------------------------------------------------- shared state
 
