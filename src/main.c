@@ -16,6 +16,7 @@
 #include "checkup/supervision.h"
 #include "contract/contract.h"
 #include "notify/notify.h"
+#include "trust/channels.h"
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -31,6 +32,7 @@ typedef struct opts {
 	int list, version;
 	long long area_id;
 	const char *pdf; /* rate: also write the score sheet (评分表) as PDF */
+	const char *ca, *log_key; /* verify: the trusted root and log key */
 } opts;
 
 static const char *env_or(const char *name, const char *def)
@@ -81,6 +83,7 @@ static const char USAGE[] =
 	"  checksums          row counts and SHA-256 per table, to compare stores\n"
 	"  rate --rubric ID FACTS.json   score facts against a rubric (和谐企业/园区评价)\n"
 	"  contract lint FILE.json       legal check of labor-contract terms (电子劳动合同)\n"
+	"  verify PACKAGE.zip            check a contract's evidence package offline\n"
 	"\n"
 	"common options (or environment variables):\n"
 	"  --db URL           sqlite:PATH or postgresql://… (HEXIE_DB; default sqlite:VAR/hexie.db)\n"
@@ -199,8 +202,17 @@ static int cmd_init(opts *o)
 		return 1;
 	int rc = in_tx(s, &keys, o, init_fn, o);
 	hx_store_close(s);
-	if (!rc)
+	if (!rc) {
+		/* the platform CA, TSA and evidence log keys (var/keys, 0600) */
+		char kd[4096];
+		hx_err err = {0};
+		snprintf(kd, sizeof kd, "%s/keys", o->var);
+		if (hx_contract_keys_make(kd, &err)) {
+			fprintf(stderr, "hexie: %s\n", err.msg);
+			return 1;
+		}
 		printf("store ready\n");
+	}
 	return rc;
 }
 
@@ -228,7 +240,24 @@ static void *import_loop(void *arg)
 			hx_log(HX_LOG_ERROR, "import: %s", err.msg);
 		if (hx_checkup_batches_run_pending(w->store, w->keys, w->data, &err))
 			hx_log(HX_LOG_ERROR, "report batch: %s", err.msg);
+		if (hx_contract_run_pending(w->store, w->keys, w->data, &err))
+			hx_log(HX_LOG_ERROR, "contracts: %s", err.msg);
 		usleep(200 * 1000);
+	}
+	return NULL;
+}
+
+/* Sends queued messages (SMS gateway, SMTP) outside any transaction. */
+static void *message_loop(void *arg)
+{
+	hx_store *s = arg;
+	while (!stop_flag) {
+		hx_err err = {0};
+		int n = hx_messages_deliver_pending(s, 20, &err);
+		if (n < 0)
+			hx_log(HX_LOG_ERROR, "messages: %s", err.msg);
+		for (int i = 0; i < (n == 20 ? 1 : 10) && !stop_flag; i++)
+			usleep(200 * 1000);
 	}
 	return NULL;
 }
@@ -283,6 +312,15 @@ static int cmd_serve(opts *o)
 		fprintf(stderr, "hexie: %s\n", err.msg);
 		return 1;
 	}
+	char kd[4096];
+	snprintf(kd, sizeof kd, "%s/keys", o->var);
+	const char *base = getenv("HEXIE_BASE_URL");
+	char defbase[600];
+	snprintf(defbase, sizeof defbase, "http://%s", o->listen);
+	if (hx_contract_trust_open(kd, base && *base ? base : defbase, &err) || hx_channels_configure_from_env(&err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		return 1;
+	}
 	hx_contract_http_register(srv);
 	hx_account_http_register(srv);
 	hx_audit_http_register(srv);
@@ -295,15 +333,18 @@ static int cmd_serve(opts *o)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	struct import_worker iw = {s, &keys, o->data};
-	pthread_t th;
+	pthread_t th, mth;
 	pthread_create(&th, NULL, import_loop, &iw);
-	hx_log(HX_LOG_INFO, "hexie %s serving http://%s (%s store)", HX_VERSION, o->listen,
-	       hx_store_kind_of(s) == HX_STORE_PG ? "PostgreSQL" : "SQLite");
+	pthread_create(&mth, NULL, message_loop, s);
+	hx_log(HX_LOG_INFO, "hexie %s serving http://%s (%s store, messages: %s, TSA: %s)", HX_VERSION, o->listen,
+	       hx_store_kind_of(s) == HX_STORE_PG ? "PostgreSQL" : "SQLite", hx_channels_describe(),
+	       getenv("HEXIE_TSA_URL") && *getenv("HEXIE_TSA_URL") ? "external" : "built-in");
 	while (!stop_flag)
 		pause();
 	hx_log(HX_LOG_INFO, "stopping");
 	hx_server_stop(srv);
 	pthread_join(th, NULL);
+	pthread_join(mth, NULL);
 	hx_server_free(srv);
 	hx_rubric_set_free(rubrics);
 	hx_checkup_shutdown();
@@ -661,10 +702,52 @@ static int cmd_contract(opts *o, int nargs, char **args)
 	return errors ? 1 : 0;
 }
 
+/* ---- verify ---- */
+
+static int cmd_verify(opts *o, int nargs, char **args)
+{
+	if (nargs != 1) {
+		fputs("usage: hexie verify PACKAGE.zip [--ca ROOT.crt] [--log-key LOG-KEY.pem]\n", stderr);
+		return 2;
+	}
+	FILE *f = strcmp(args[0], "-") == 0 ? stdin : fopen(args[0], "rb");
+	if (!f) {
+		fprintf(stderr, "hexie verify: cannot read %s\n", args[0]);
+		return 2;
+	}
+	size_t cap = 64u << 20, len = 0;
+	char *buf = malloc(cap + 1);
+	size_t n;
+	while (buf && (n = fread(buf + len, 1, cap + 1 - len, f)) > 0)
+		len += n;
+	if (f != stdin)
+		fclose(f);
+	if (!buf || len > cap) {
+		free(buf);
+		fprintf(stderr, "hexie verify: %s is over 64 MiB\n", args[0]);
+		return 2;
+	}
+	json_t *rep = NULL;
+	hx_err err = {0};
+	int rc = hx_contract_verify_package(&rep, buf, len, o->ca, o->log_key, &err);
+	free(buf);
+	if (rep) {
+		char *t = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		puts(t);
+		free(t);
+		json_decref(rep);
+	}
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "hexie verify: %s\n", err.msg);
+	return rc == HX_EINVAL ? 1 : 2;
+}
+
 /* ---- option parsing ---- */
 
 enum { O_DB = 256, O_VAR, O_DATA, O_WEB, O_LISTEN, O_THREADS, O_DEMO, O_FORCE, O_ENT, O_ROLE,
-       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE, O_RUBRIC, O_LIST, O_VERSION, O_PDF, O_DATE };
+       O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE, O_RUBRIC, O_LIST, O_VERSION, O_PDF, O_DATE,
+       O_CA, O_LOGKEY };
 
 static const struct option LONGOPTS[] = {
 	{"db", required_argument, 0, O_DB},       {"var", required_argument, 0, O_VAR},
@@ -679,6 +762,7 @@ static const struct option LONGOPTS[] = {
 	{"rubric", required_argument, 0, O_RUBRIC}, {"list", no_argument, 0, O_LIST},
 	{"rubric-version", required_argument, 0, O_VERSION}, {"date", required_argument, 0, O_DATE},
 	{"pdf", required_argument, 0, O_PDF},
+	{"ca", required_argument, 0, O_CA},       {"log-key", required_argument, 0, O_LOGKEY},
 	{0, 0, 0, 0}};
 
 static const char *help_for(const char *cmd)
@@ -715,6 +799,14 @@ static const char *help_for(const char *cmd)
 		       "Checks labor-contract terms against the Labor Contract Law and the Zhejiang minimum\n"
 		       "wages (data/wages/); prints {\"errors\":[…],\"warnings\":[…]}. Exit 0 without errors,\n"
 		       "1 with errors, 2 when the input is unusable. --date: the day of the check (default today).\n";
+	if (strcmp(cmd, "verify") == 0)
+		return "usage: hexie verify PACKAGE.zip [--ca ROOT.crt] [--log-key LOG-KEY.pem]\n"
+		       "Checks a contract's evidence package (证据包) offline: the PDF's signatures and\n"
+		       "timestamps, each event's hash, the Merkle inclusion proofs, the checkpoint's\n"
+		       "signature and the document hashes. Prints a JSON report; exit 0 when everything\n"
+		       "holds, 1 when something does not, 2 when the package is unusable. Without --ca and\n"
+		       "--log-key the package's own copies are used: compare their fingerprints with the\n"
+		       "platform's.\n";
 	if (strcmp(cmd, "rate") == 0)
 		return "usage: hexie rate --rubric ID [--rubric-version N] [--pdf FILE [--name APPLICANT]] FACTS.json\n"
 		       "       hexie rate --list\n"
@@ -781,6 +873,8 @@ int main(int argc, char **argv)
 		case O_VERSION: o.version = atoi(optarg); break;
 		case O_DATE: o.date = optarg; break;
 		case O_PDF: o.pdf = optarg; break;
+		case O_CA: o.ca = optarg; break;
+		case O_LOGKEY: o.log_key = optarg; break;
 		case O_HELP: fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
 		}
@@ -799,6 +893,8 @@ int main(int argc, char **argv)
 		return cmd_rate(&o, nargs, args);
 	if (strcmp(cmd, "contract") == 0)
 		return cmd_contract(&o, nargs, args);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(&o, nargs, args);
 
 	hx_store *s;
 	hx_keys keys;

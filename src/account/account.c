@@ -23,12 +23,13 @@ static const hx_role ROLES[] = {
 	{"admin", "系统管理员", HX_SCOPE_COUNTY, HX_PERM_ALL & ~HX_PERM_PII_READ},
 	{"county_officer", "县级业务人员", HX_SCOPE_COUNTY,
 	 RW | HX_PERM_REGISTRY_DELETE | HX_PERM_IMPORT | HX_PERM_ORGS_MANAGE | HX_PERM_RATING_MANAGE |
-		 HX_PERM_CHECKUP_MANAGE},
+		 HX_PERM_CHECKUP_MANAGE | HX_PERM_CONTRACT_OVERSEE},
 	{"reviewer", "考评单位人员", HX_SCOPE_COUNTY, HX_PERM_REGISTRY_READ | HX_PERM_RATING_REVIEW},
-	{"area_officer", "乡镇/街道/园区工作人员", HX_SCOPE_AREA, RW | HX_PERM_IMPORT | HX_PERM_RATING_APPLY},
+	{"area_officer", "乡镇/街道/园区工作人员", HX_SCOPE_AREA, RW | HX_PERM_IMPORT | HX_PERM_RATING_APPLY | HX_PERM_CONTRACT_OVERSEE},
 	{"agency", "第三方机构人员", HX_SCOPE_ORG, HX_PERM_REGISTRY_READ | HX_PERM_CHECKUP_INSPECT},
 	{"enterprise_hr", "企业人事", HX_SCOPE_ENTERPRISE,
-	 RW | HX_PERM_IMPORT | HX_PERM_PII_READ | HX_PERM_RATING_APPLY | HX_PERM_CHECKUP_RESPOND},
+	 RW | HX_PERM_IMPORT | HX_PERM_PII_READ | HX_PERM_RATING_APPLY | HX_PERM_CHECKUP_RESPOND |
+		 HX_PERM_CONTRACT_DRAFT},
 	{"worker", "劳动者", HX_SCOPE_SELF, HX_PERM_REGISTRY_READ | HX_PERM_PII_READ},
 };
 
@@ -36,7 +37,7 @@ static const char *const PERM_KEYS[] = {"registry.read", "registry.write", "regi
 					"import", "pii.read", "areas.manage", "orgs.manage",
 					"users.manage", "audit.read", "rating.manage", "rating.apply",
 					"rating.review", "checkup.manage", "checkup.inspect",
-					"checkup.respond"};
+					"checkup.respond", "contract.draft", "contract.oversee"};
 
 const hx_role *hx_account_role(const char *key)
 {

@@ -31,7 +31,9 @@ enum {
 	HX_PERM_CHECKUP_MANAGE = 1u << 12, /* targets, assignment, warnings, supervision */
 	HX_PERM_CHECKUP_INSPECT = 1u << 13, /* on-site checks and follow-up visits */
 	HX_PERM_CHECKUP_RESPOND = 1u << 14, /* the enterprise: acknowledge, rectify, rate */
-	HX_PERM_ALL = (1u << 15) - 1,
+	HX_PERM_CONTRACT_DRAFT = 1u << 15, /* the enterprise: draft, send, sign contracts */
+	HX_PERM_CONTRACT_OVERSEE = 1u << 16, /* read contracts, filing export, rates */
+	HX_PERM_ALL = (1u << 17) - 1,
 };
 
 /* Data scope (数据范围) of a user. */

@@ -18,6 +18,11 @@ void hx_wages_free(hx_wages *w);
 int hx_wages_minimum(double *monthly, double *hourly, int *tier, const hx_wages *w, const char *area_code,
 		     const char *date, hx_err *err);
 
+/* The standard of a given tier (an administrator's choice for an area). */
+int hx_wages_minimum_tier(double *monthly, double *hourly, const hx_wages *w, int tier, const char *date);
+/* The standards as [{"effective","monthly":[3],"hourly":[3]}]. */
+int hx_wages_standards(json_t **out, const hx_wages *w);
+
 /* Checks contract terms (the shape of docs/api.md "Contract lint"). *out
  * gets {"errors":[…],"warnings":[…]}, each {"code","field","message"}.
  * today is the date the check is made for (late signing, ages); NULL for
@@ -25,11 +30,37 @@ int hx_wages_minimum(double *monthly, double *hourly, int *tier, const hx_wages 
  * types), with the field named. */
 int hx_contract_lint(json_t **out, const json_t *terms, const hx_wages *w, const char *today, hx_err *err);
 
-/* Module start and the HTTP routes. */
+/* Module start and the HTTP routes. hx_contract_trust_open makes (when
+ * missing) and loads the platform CA, the TSA and the evidence log key
+ * under keys_dir; base_url is where links in messages point. The
+ * external TSA is the environment's HEXIE_TSA_URL when set. */
 int hx_contract_init(const char *data_dir, hx_err *err);
+int hx_contract_trust_open(const char *keys_dir, const char *base_url, hx_err *err);
 void hx_contract_shutdown(void);
 struct hx_server;
 void hx_contract_http_register(struct hx_server *s);
+void hx_contract_signer_http_register(struct hx_server *s);
+
+/* Makes the trust keys for `hexie init` (CA root and issuing, TSA, log). */
+int hx_contract_keys_make(const char *keys_dir, hx_err *err);
+
+/* Background work of the server: timestamps that waited for the TSA,
+ * expiry and reminders, checkpoints of the evidence log, drafting
+ * batches. */
+struct hx_store;
+struct hx_keys;
+int hx_contract_run_pending(struct hx_store *s, const struct hx_keys *keys, const char *data_dir, hx_err *err);
+
+/* The written-contract rate of an enterprise (书面劳动合同签订率): active
+ * workers with a signed, current labor contract / active workers (0 with
+ * no active worker). Runs in the caller's transaction. */
+struct hx_ctx;
+int hx_contract_signing_rate(double *rate, long long *active, long long *signed_, struct hx_ctx *c,
+			     long long enterprise_id, hx_err *err);
+
+/* `hexie verify`: checks an evidence package offline. */
+int hx_contract_verify_package(json_t **report, const void *zip, size_t len, const char *ca_path,
+			       const char *log_key_path, hx_err *err);
 
 /* ---- templates (合同范本) -------------------------------------------------
  *

@@ -1,11 +1,21 @@
-/* HTTP handlers of contracts: the legal check of a draft, the templates
- * and a draft rendered from one as a PDF. */
-#include "contract.h"
+/* HTTP handlers of contracts on the enterprise's and the authority's side:
+ * the legal check, templates, drafts (one or a batch), sending, the QR
+ * code of the worker's link, the documents, signing in HR's browser or
+ * with the enterprise seal, withdrawal, change, renewal, termination, the
+ * evidence package, checking an uploaded PDF, certificates, the trust
+ * service's public files and RFC 3161 over HTTP, rates, the filing export,
+ * wage tiers and the outbox. */
+#include "contract_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../core/json.h"
+#include "../core/timeutil.h"
 #include "../http/http.h"
+#include "../registry/registry.h"
+#include "../report/report.h"
 
 static hx_wages *g_wages;
 static hx_template_set *g_templates;
@@ -22,6 +32,30 @@ int hx_contract_init(const char *data_dir, hx_err *err)
 		rc = hx_template_load_dir(&g_templates, path, err);
 	if (rc)
 		hx_contract_shutdown();
+	hx_cenv.wages = g_wages;
+	hx_cenv.templates = g_templates;
+	return rc;
+}
+
+int hx_contract_trust_open(const char *keys_dir, const char *base_url, hx_err *err)
+{
+	static char dir[4096], base[512];
+	snprintf(dir, sizeof dir, "%s", keys_dir);
+	snprintf(base, sizeof base, "%s", base_url && *base_url ? base_url : "http://127.0.0.1:8080");
+	size_t n = strlen(base);
+	while (n && base[n - 1] == '/')
+		base[--n] = 0;
+	hx_cenv.keys_dir = dir;
+	hx_cenv.base_url = base;
+	const char *tsa = getenv("HEXIE_TSA_URL");
+	hx_cenv.tsa_url = tsa && *tsa ? tsa : NULL;
+	int rc = hx_ca_keys_make(dir, err);
+	if (!rc)
+		rc = hx_ca_open(&hx_cenv.ca, dir, err);
+	if (!rc)
+		rc = hx_tsa_open(&hx_cenv.tsa, dir, err);
+	if (!rc)
+		rc = hx_evidence_log_key(&hx_cenv.log_key, dir, 1, err);
 	return rc;
 }
 
@@ -31,6 +65,14 @@ void hx_contract_shutdown(void)
 	g_wages = NULL;
 	hx_template_set_free(g_templates);
 	g_templates = NULL;
+	hx_cenv.wages = NULL;
+	hx_cenv.templates = NULL;
+	hx_ca_free(hx_cenv.ca);
+	hx_cenv.ca = NULL;
+	hx_tsa_free(hx_cenv.tsa);
+	hx_cenv.tsa = NULL;
+	EVP_PKEY_free(hx_cenv.log_key);
+	hx_cenv.log_key = NULL;
 }
 
 static int h_lint(hx_req *r)
@@ -92,12 +134,644 @@ static int h_render(hx_req *r)
 			   name && *name ? hx_arena_printf(r->ctx.arena, "劳动合同-%s.pdf", name) : "劳动合同.pdf");
 }
 
+/* ---- contracts ---- */
+
+static int h_list(hx_req *r)
+{
+	hx_err err = {0};
+	json_t *f = json_object(), *out = NULL;
+	long long page, per, v;
+	static const char *const strs[] = {"status", "event", "kind", "q", NULL};
+	for (int i = 0; strs[i]; i++) {
+		const char *s = hx_req_query(r, strs[i]);
+		if (s && *s)
+			json_object_set_new(f, strs[i], json_string(s));
+	}
+	static const char *const ids[] = {"enterprise_id", "worker_id", "parent_id", NULL};
+	for (int i = 0; ids[i]; i++) {
+		if (hx_req_query_int(r, ids[i], 0, 0, INT64_MAX, &v, &err)) {
+			json_decref(f);
+			return hx_req_fail(r, &err);
+		}
+		if (v)
+			json_object_set_new(f, ids[i], json_integer(v));
+	}
+	if (hx_req_query_int(r, "page", 1, 1, 1000000, &page, &err) ||
+	    hx_req_query_int(r, "per_page", 20, 1, 200, &per, &err) || hx_contract_list(&out, &r->ctx, f, page, per, &err)) {
+		json_decref(f);
+		return hx_req_fail(r, &err);
+	}
+	json_decref(f);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_create(hx_req *r)
+{
+	json_t *b, *out = NULL;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, NULL))
+		return 0;
+	if (hx_contract_create(&out, &r->ctx, b, 0, "new", &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 201, out);
+}
+
+static int h_get(hx_req *r)
+{
+	json_t *out = NULL;
+	hx_err err = {0};
+	if (hx_contract_get(&out, &r->ctx, hx_req_param_id(r, 0), &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_update(hx_req *r)
+{
+	json_t *b, *out = NULL;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, NULL))
+		return 0;
+	if (hx_contract_update(&out, &r->ctx, hx_req_param_id(r, 0), b, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_delete(hx_req *r)
+{
+	hx_err err = {0};
+	if (hx_contract_delete(&r->ctx, hx_req_param_id(r, 0), &err))
+		return hx_req_fail(r, &err);
+	r->status = 204;
+	return 0;
+}
+
+static int h_send(hx_req *r)
+{
+	json_t *out = NULL;
+	hx_err err = {0};
+	if (hx_contract_send(&out, &r->ctx, hx_req_param_id(r, 0), &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_qr(hx_req *r)
+{
+	hx_contract_row k;
+	hx_err err = {0};
+	char *tok = NULL, *svg = NULL;
+	size_t len = 0;
+	if (hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err) || hx_contract_link(&tok, &r->ctx, &k, &err))
+		return hx_req_fail(r, &err);
+	char *url = hx_arena_printf(r->ctx.arena, "%s/s/%s", hx_cenv.base_url, tok);
+	free(tok);
+	if (hx_qr_svg(&svg, &len, url, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_file(r, svg, len, "image/svg+xml", NULL);
+}
+
+static int h_document(hx_req *r)
+{
+	hx_contract_row k;
+	hx_err err = {0};
+	long long v = 0;
+	unsigned char *pdf = NULL;
+	size_t len = 0;
+	if (hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err) ||
+	    hx_req_query_int(r, "version", 0, 0, 1000, &v, &err))
+		return hx_req_fail(r, &err);
+	if (!k.doc_version) {
+		hx_err_set(&err, HX_ECONFLICT, "not_sent", "", "合同尚未发送，请先预览草稿");
+		return hx_req_fail(r, &err);
+	}
+	if (hx_contract_doc_get(&pdf, &len, NULL, &r->ctx, k.id, v ? (int)v : k.doc_version, &err))
+		return hx_req_fail(r, &err);
+	int rc = hx_req_file(r, (char *)pdf, len, "application/pdf",
+			     hx_arena_printf(r->ctx.arena, "劳动合同-%s-%lld.pdf", k.worker_name, k.id));
+	const char *d = hx_req_query(r, "download");
+	if (!d || strcmp(d, "1") != 0)
+		r->filename = NULL;
+	return rc;
+}
+
+static int h_withdraw(hx_req *r)
+{
+	static const char *const allowed[] = {"reason", NULL};
+	json_t *b, *out = NULL;
+	const char *reason;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&reason, NULL, b, "reason", "撤回原因", 1, 500, &err) ||
+	    hx_contract_withdraw(&r->ctx, hx_req_param_id(r, 0), reason, &err) ||
+	    hx_contract_get(&out, &r->ctx, hx_req_param_id(r, 0), &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_sign_prepare(hx_req *r)
+{
+	static const char *const allowed[] = {"cert_serial", NULL};
+	hx_contract_row k;
+	json_t *b, *out = NULL;
+	const char *serial;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&serial, NULL, b, "cert_serial", "证书编号", 1, 64, &err) ||
+	    hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err) ||
+	    hx_contract_sign_prepare(&out, &r->ctx, &k, "enterprise", serial, "browser", &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int answer_signed(hx_req *r, long long id, int pending)
+{
+	hx_err err = {0};
+	json_t *out = NULL;
+	if (hx_db_begin_read(r->ctx.db, &err) || hx_contract_get(&out, &r->ctx, id, &err)) {
+		hx_db_rollback(r->ctx.db);
+		return hx_req_fail(r, &err);
+	}
+	hx_db_rollback(r->ctx.db);
+	return hx_req_json(r, pending ? 202 : 200, out);
+}
+
+/* Without a transaction: the completion runs its own. */
+static int h_sign(hx_req *r)
+{
+	static const char *const allowed[] = {"signature_id", "signature", NULL};
+	hx_contract_row k;
+	json_t *b;
+	long long sid;
+	const char *sig;
+	int pending = 0, rc;
+	hx_err err = {0};
+	long long id = hx_req_param_id(r, 0);
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_json_get_int(&sid, NULL, b, "signature_id", "签名请求", 1, 1, INT64_MAX, &err) ||
+	    hx_json_get_str(&sig, NULL, b, "signature", "签名", 1, 512, &err))
+		return hx_req_fail(r, &err);
+	if (hx_db_begin_read(r->ctx.db, &err))
+		return hx_req_fail(r, &err);
+	rc = hx_contract_load(&k, &r->ctx, id, 1, &err);
+	hx_db_rollback(r->ctx.db);
+	if (rc || hx_contract_sign_complete(&r->ctx, id, sid, "enterprise", sig, &pending, &err))
+		return hx_req_fail(r, &err);
+	return answer_signed(r, id, pending);
+}
+
+static int h_seal(hx_req *r)
+{
+	int pending = 0;
+	hx_err err = {0};
+	long long id = hx_req_param_id(r, 0);
+	if (hx_contract_seal_sign(&r->ctx, id, &pending, &err))
+		return hx_req_fail(r, &err);
+	return answer_signed(r, id, pending);
+}
+
+static int h_seal_batch(hx_req *r)
+{
+	static const char *const allowed[] = {"ids", NULL};
+	json_t *b;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	json_t *ids = json_object_get(b, "ids");
+	if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > 1000) {
+		hx_err_set(&err, HX_EINVAL, "invalid_ids", "ids", "请选择1至1000份合同");
+		return hx_req_fail(r, &err);
+	}
+	json_t *signed_ = json_array(), *pend = json_array(), *failed = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v) {
+		hx_err e = {0};
+		int pending = 0;
+		if (!json_is_integer(v)) {
+			json_array_append_new(failed, json_pack("{s:O,s:s}", "id", v, "message", "编号应为整数"));
+			continue;
+		}
+		if (hx_contract_seal_sign(&r->ctx, json_integer_value(v), &pending, &e))
+			json_array_append_new(failed, json_pack("{s:O,s:s,s:s}", "id", v, "code", e.key, "message", e.msg));
+		else
+			json_array_append(pending ? pend : signed_, v);
+	}
+	return hx_req_json(r, 200, json_pack("{s:o,s:o,s:o}", "signed", signed_, "pending", pend, "failed", failed));
+}
+
+static int h_seal_make(hx_req *r)
+{
+	json_t *out = NULL;
+	hx_err err = {0};
+	if (hx_contract_seal_make(&out, &r->ctx, hx_req_param_id(r, 0), &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 201, out);
+}
+
+static int h_amend(hx_req *r)
+{
+	json_t *b, *out = NULL;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, NULL))
+		return 0;
+	if (hx_contract_amend(&out, &r->ctx, hx_req_param_id(r, 0), b, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 201, out);
+}
+
+static int h_renew(hx_req *r)
+{
+	static const char *const allowed[] = {"terms", NULL};
+	json_t *b, *out = NULL;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_contract_renew(&out, &r->ctx, hx_req_param_id(r, 0), b, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 201, out);
+}
+
+static int h_terminate(hx_req *r)
+{
+	json_t *b, *out = NULL;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, NULL))
+		return 0;
+	if (hx_contract_terminate(&out, &r->ctx, hx_req_param_id(r, 0), b, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 201, out);
+}
+
+/* The package needs a checkpoint over the contract's events: one write
+ * transaction to make it, one snapshot to read. */
+static int h_package(hx_req *r)
+{
+	hx_contract_row k;
+	hx_err err = {0};
+	char *zip = NULL;
+	size_t len = 0;
+	long long id = hx_req_param_id(r, 0);
+	if (hx_db_begin_write(r->ctx.db, &err) || hx_contract_load(&k, &r->ctx, id, 1, &err) ||
+	    hx_evidence_checkpoint(&r->ctx, NULL, &err) || hx_db_commit(r->ctx.db, &err)) {
+		hx_db_rollback(r->ctx.db);
+		return hx_req_fail(r, &err);
+	}
+	if (hx_db_begin_snapshot(r->ctx.db, &err) || hx_evidence_package(&zip, &len, &r->ctx, id, &err)) {
+		hx_db_rollback(r->ctx.db);
+		return hx_req_fail(r, &err);
+	}
+	hx_db_rollback(r->ctx.db);
+	return hx_req_file(r, zip, len, "application/zip", hx_arena_printf(r->ctx.arena, "证据包-%lld-%s.zip", id, k.worker_name));
+}
+
+static int h_verify(hx_req *r)
+{
+	hx_err err = {0};
+	json_t *rep = NULL;
+	char sha[65], ca[4096];
+	if (r->body_len < 5 || memcmp(r->body, "%PDF-", 5) != 0) {
+		hx_err_set(&err, HX_EUNSUPPORTED, "not_pdf", "file", "请上传PDF文件");
+		return hx_req_fail(r, &err);
+	}
+	snprintf(ca, sizeof ca, "%s/ca.crt", hx_cenv.keys_dir);
+	if (hx_pades_verify(&rep, (const unsigned char *)r->body, r->body_len, ca, &err))
+		return hx_req_fail(r, &err);
+	hx_sha256_hex(sha, r->body, r->body_len);
+	hx_rows *rows;
+	hx_param p[] = {hx_p_text(sha)};
+	if (hx_db_query(r->ctx.db, r->ctx.arena, &rows,
+			"SELECT d.contract_id AS contract_id, d.version AS version, k.enterprise_id AS enterprise_id,"
+			" k.doc_version AS doc_version FROM contract_documents d JOIN contracts k ON k.id = d.contract_id"
+			" WHERE d.sha256 = ? ORDER BY d.version DESC LIMIT 1",
+			p, 1, &err)) {
+		json_decref(rep);
+		return hx_req_fail(r, &err);
+	}
+	int known = rows->nrows == 1;
+	/* tampered: signatures that do not hold, or a signed document the
+	 * platform does not know */
+	int nsig = (int)json_array_size(json_object_get(rep, "signatures"));
+	int valid = json_is_true(json_object_get(rep, "valid"));
+	int tampered = (nsig > 0 && !valid) || (!known && nsig > 0 && json_is_true(json_object_get(rep, "modified_after_last")));
+	json_t *o = json_pack("{s:b,s:b,s:s,s:o}", "known", known, "tampered", tampered || (!known && nsig == 0 ? 0 : tampered),
+			      "sha256", sha, "report", rep);
+	if (known) {
+		json_object_set_new(o, "contract_id", json_integer(hx_rows_int(rows, 0, "contract_id")));
+		json_object_set_new(o, "version", json_integer(hx_rows_int(rows, 0, "version")));
+		json_object_set_new(o, "latest", json_boolean(hx_rows_int(rows, 0, "version") == hx_rows_int(rows, 0, "doc_version")));
+	}
+	json_object_set_new(o, "message",
+			    json_string(known && valid	 ? "文件与平台存档一致，签名有效"
+					: known		 ? "文件与平台存档一致（尚未签署）"
+					: tampered	 ? "文件已被篡改：签名无效或签名后被改动"
+					: nsig		 ? "签名有效，但平台没有这份文件的存档"
+							 : "平台没有这份文件的存档，文件中也没有签名"));
+	return hx_req_json(r, 200, o);
+}
+
+static int h_cert(hx_req *r)
+{
+	static const char *const allowed[] = {"spki", "proof", NULL};
+	json_t *b, *out = NULL;
+	const char *spki, *proof, *ename;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	long long eid = r->me.scope.enterprise_id;
+	if (!eid) {
+		hx_err_set(&err, HX_EPERM, "not_enterprise", "", "只有企业用户可以申请企业签名证书");
+		return hx_req_fail(r, &err);
+	}
+	if (hx_json_get_str(&spki, NULL, b, "spki", "公钥", 1, 1024, &err) ||
+	    hx_json_get_str(&proof, NULL, b, "proof", "持有证明", 1, 256, &err) ||
+	    hx_registry_enterprise_name(&ename, &r->ctx, eid, &err) ||
+	    hx_contract_cert_issue(&out, &r->ctx, "user", hx_arena_printf(r->ctx.arena, "%lld", r->me.user_id), eid, ename,
+				   ename, spki, proof, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 201, out);
+}
+
+static int h_cert_revoke(hx_req *r)
+{
+	static const char *const allowed[] = {"reason", NULL};
+	json_t *b;
+	const char *reason = NULL;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&reason, NULL, b, "reason", "吊销原因", 1, 200, &err))
+		return hx_req_fail(r, &err);
+	const char *serial = r->params[0];
+	/* the holder (an HR user, their own) or an overseer */
+	if (!hx_can(&r->me, HX_PERM_CONTRACT_OVERSEE)) {
+		hx_rows *rows;
+		hx_param p[] = {hx_p_text(serial), hx_p_text(hx_arena_printf(r->ctx.arena, "%lld", r->me.user_id))};
+		if (hx_db_query(r->ctx.db, r->ctx.arena, &rows,
+				"SELECT serial FROM certificates WHERE serial = ? AND holder_kind = 'user' AND holder = ?", p, 2,
+				&err))
+			return hx_req_fail(r, &err);
+		if (rows->nrows != 1) {
+			hx_err_set(&err, HX_ENOTFOUND, "not_found", "serial", "证书不存在");
+			return hx_req_fail(r, &err);
+		}
+	}
+	if (hx_contract_cert_revoke(&r->ctx, serial, reason, &err))
+		return hx_req_fail(r, &err);
+	r->status = 204;
+	return 0;
+}
+
+/* ---- the trust service's public side ---- */
+
+static int send_file(hx_req *r, const char *name, const char *type)
+{
+	char path[4096];
+	hx_err err = {0};
+	snprintf(path, sizeof path, "%s/%s", hx_cenv.keys_dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		hx_err_set(&err, HX_ENOTFOUND, "not_found", "", "文件不存在");
+		return hx_req_fail(r, &err);
+	}
+	char *buf = malloc(65536);
+	size_t n = fread(buf, 1, 65536, f);
+	fclose(f);
+	return hx_req_file(r, buf, n, type, name);
+}
+
+static int h_ca(hx_req *r)
+{
+	return send_file(r, "ca.crt", "application/x-pem-file");
+}
+
+static int h_issuing(hx_req *r)
+{
+	return send_file(r, "issuing.crt", "application/x-pem-file");
+}
+
+static int h_crl(hx_req *r)
+{
+	hx_err err = {0};
+	unsigned char *der = NULL;
+	size_t len = 0;
+	if (hx_contract_crl(&der, &len, &r->ctx, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_file(r, (char *)der, len, "application/pkix-crl", "hexie.crl");
+}
+
+static int h_checkpoint(hx_req *r)
+{
+	hx_err err = {0};
+	hx_rows *rows;
+	if (hx_db_query(r->ctx.db, r->ctx.arena, &rows,
+			"SELECT text FROM evidence_checkpoints ORDER BY size DESC LIMIT 1", NULL, 0, &err))
+		return hx_req_fail(r, &err);
+	if (rows->nrows != 1) {
+		hx_err_set(&err, HX_ENOTFOUND, "no_checkpoint", "", "证据日志尚无检查点");
+		return hx_req_fail(r, &err);
+	}
+	return hx_req_file(r, strdup(hx_rows_get(rows, 0, "text")), strlen(hx_rows_get(rows, 0, "text")),
+			   "text/plain; charset=utf-8", NULL);
+}
+
+static int h_tsa(hx_req *r)
+{
+	hx_err err = {0};
+	unsigned char *resp = NULL;
+	size_t len = 0;
+	const char *ct = hx_req_header(r, "Content-Type");
+	if (!ct || strncmp(ct, "application/timestamp-query", 27) != 0) {
+		hx_err_set(&err, HX_EUNSUPPORTED, "bad_content_type", "", "Content-Type 应为 application/timestamp-query");
+		return hx_req_fail(r, &err);
+	}
+	if (!hx_cenv.tsa || hx_tsa_stamp(&resp, &len, hx_cenv.tsa, (const unsigned char *)r->body, r->body_len, &err))
+		return hx_req_fail(r, err.code ? &err : (hx_err_set(&err, HX_EINTERNAL, "tsa", "", "时间戳服务不可用"), &err));
+	return hx_req_file(r, (char *)resp, len, "application/timestamp-reply", NULL);
+}
+
+/* ---- oversight ---- */
+
+static int h_rates(hx_req *r)
+{
+	hx_err err = {0};
+	long long area = 0;
+	json_t *out = NULL;
+	if (hx_req_query_int(r, "area_id", 0, 0, INT64_MAX, &area, &err) || hx_contract_rates(&out, &r->ctx, area, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int filing_args(hx_req *r, const char **month, long long *area, hx_err *err)
+{
+	*month = hx_req_query(r, "month");
+	int y, m, d;
+	char probe[16];
+	snprintf(probe, sizeof probe, "%.7s-01", *month ? *month : "");
+	if (!*month || strlen(*month) != 7 || hx_date_parse(probe, &y, &m, &d))
+		return hx_err_set(err, HX_EINVAL, "invalid_month", "month", "月份应为 YYYY-MM");
+	return hx_req_query_int(r, "area_id", 0, 0, INT64_MAX, area, err);
+}
+
+static int h_filing(hx_req *r)
+{
+	hx_err err = {0};
+	const char *month;
+	long long area;
+	json_t *out = NULL;
+	if (filing_args(r, &month, &area, &err) || hx_contract_filing(&out, &r->ctx, month, area, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_filing_xlsx(hx_req *r)
+{
+	hx_err err = {0};
+	const char *month;
+	long long area;
+	json_t *out = NULL;
+	if (filing_args(r, &month, &area, &err) || hx_contract_filing(&out, &r->ctx, month, area, &err))
+		return hx_req_fail(r, &err);
+	/* flattened in the standard's order: basic / terms / signing */
+	json_t *rows = json_array();
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(out, "items"), i, it) {
+		json_t *row = json_object();
+		const char *groups[] = {"basic", "terms", "signing"};
+		for (int g = 0; g < 3; g++)
+			json_object_update(row, json_object_get(it, groups[g]));
+		json_array_append_new(rows, row);
+	}
+	json_decref(out);
+	static const hx_xlsx_col cols[] = {
+		{"employer_uscc", "【基本信息】统一社会信用代码", 0, NULL},
+		{"employer_name", "【基本信息】用人单位名称", 0, NULL},
+		{"employer_type", "【基本信息】单位类型", 0, NULL},
+		{"employer_industry", "【基本信息】行业", 0, NULL},
+		{"employer_address", "【基本信息】单位地址", 0, NULL},
+		{"employer_legal_representative", "【基本信息】法定代表人", 0, NULL},
+		{"employer_contact", "【基本信息】联系方式", 0, NULL},
+		{"worker_name", "【基本信息】劳动者姓名", 0, NULL},
+		{"worker_id_number", "【基本信息】公民身份号码", 0, NULL},
+		{"worker_sex", "【基本信息】性别", 0, NULL},
+		{"worker_phone", "【基本信息】联系电话", 0, NULL},
+		{"contract_type", "【合同内容】合同期限类型", 0, NULL},
+		{"contract_kind", "【合同内容】用工形式", 0, NULL},
+		{"start", "【合同内容】合同起始日期", 0, NULL},
+		{"end", "【合同内容】合同终止日期", 0, NULL},
+		{"job", "【合同内容】工作岗位", 0, NULL},
+		{"wage", "【合同内容】工资（元）", 1, NULL},
+		{"event", "【签署信息】备案类型", 0, NULL},
+		{"worker_signed_at", "【签署信息】劳动者签署时间", 0, NULL},
+		{"enterprise_signed_at", "【签署信息】用人单位签署时间", 0, NULL},
+		{"completed_at", "【签署信息】签署完成时间", 0, NULL},
+		{"document_sha256", "【签署信息】合同文件SHA-256", 0, NULL},
+		{"contract_id", "【签署信息】平台合同编号", 1, NULL},
+	};
+	return hx_req_xlsx(r, hx_arena_printf(r->ctx.arena, "劳动用工备案-%s.xlsx", month), "劳动用工备案", cols,
+			   sizeof cols / sizeof cols[0], rows);
+}
+
+static int h_tiers(hx_req *r)
+{
+	hx_err err = {0};
+	json_t *out = NULL;
+	if (hx_contract_wage_tiers(&out, &r->ctx, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_tier_set(hx_req *r)
+{
+	static const char *const allowed[] = {"tier", NULL};
+	hx_err err = {0};
+	json_t *b, *out = NULL;
+	long long tier;
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_json_get_int(&tier, NULL, b, "tier", "最低工资档次", 1, 1, 3, &err) ||
+	    hx_contract_wage_tier_set(&out, &r->ctx, hx_req_param_id(r, 0), (int)tier, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_outbox(hx_req *r)
+{
+	hx_err err = {0};
+	long long limit;
+	json_t *out = NULL;
+	if (hx_req_query_int(r, "limit", 50, 1, 500, &limit, &err) || hx_otp_outbox_list(&out, &r->ctx, (int)limit, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+static int h_batch_create(hx_req *r)
+{
+	json_t *b, *out = NULL;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, NULL))
+		return 0;
+	if (hx_contract_batch_create(&out, &r->ctx, b, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 202, out);
+}
+
+static int h_batch_get(hx_req *r)
+{
+	json_t *out = NULL;
+	hx_err err = {0};
+	if (hx_contract_batch_get(&out, &r->ctx, hx_req_param_id(r, 0), &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+#define DRAFT HX_PERM_CONTRACT_DRAFT
+#define READ 0
+
 void hx_contract_http_register(struct hx_server *s)
 {
 	static const hx_route routes[] = {
 		{"POST", "/api/v1/contracts/lint", h_lint, HX_ROUTE_NO_TX, 0},
 		{"GET", "/api/v1/contracts/templates", h_templates, HX_ROUTE_NO_TX, 0},
 		{"POST", "/api/v1/contracts/render", h_render, HX_ROUTE_NO_TX, 0},
+		{"GET", "/api/v1/contracts", h_list, 0, READ},
+		{"POST", "/api/v1/contracts", h_create, 0, DRAFT},
+		{"POST", "/api/v1/contracts/batches", h_batch_create, 0, DRAFT},
+		{"GET", "/api/v1/contracts/batches/:id", h_batch_get, 0, DRAFT},
+		{"POST", "/api/v1/contracts/seal", h_seal_batch, HX_ROUTE_NO_TX, DRAFT},
+		{"POST", "/api/v1/contracts/verify", h_verify, HX_ROUTE_UPLOAD, READ},
+		{"POST", "/api/v1/contracts/certificates", h_cert, 0, DRAFT},
+		{"POST", "/api/v1/contracts/certificates/:serial/revoke", h_cert_revoke, 0, READ},
+		{"GET", "/api/v1/contracts/rates", h_rates, 0, HX_PERM_CONTRACT_OVERSEE},
+		{"GET", "/api/v1/contracts/filing", h_filing, 0, HX_PERM_CONTRACT_OVERSEE},
+		{"GET", "/api/v1/contracts/filing.xlsx", h_filing_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
+		{"GET", "/api/v1/contracts/wage-tiers", h_tiers, 0, READ},
+		{"PUT", "/api/v1/contracts/wage-tiers/:id", h_tier_set, 0, HX_PERM_AREAS_MANAGE},
+		{"GET", "/api/v1/contracts/:id", h_get, 0, READ},
+		{"PUT", "/api/v1/contracts/:id", h_update, 0, DRAFT},
+		{"DELETE", "/api/v1/contracts/:id", h_delete, 0, DRAFT},
+		{"POST", "/api/v1/contracts/:id/send", h_send, 0, DRAFT},
+		{"GET", "/api/v1/contracts/:id/qr.png", h_qr, 0, DRAFT},
+		{"GET", "/api/v1/contracts/:id/qr.svg", h_qr, 0, DRAFT},
+		{"GET", "/api/v1/contracts/:id/document.pdf", h_document, 0, READ},
+		{"POST", "/api/v1/contracts/:id/withdraw", h_withdraw, 0, DRAFT},
+		{"POST", "/api/v1/contracts/:id/sign/prepare", h_sign_prepare, 0, DRAFT},
+		{"POST", "/api/v1/contracts/:id/sign", h_sign, HX_ROUTE_NO_TX, DRAFT},
+		{"POST", "/api/v1/contracts/:id/seal", h_seal, HX_ROUTE_NO_TX, DRAFT},
+		{"POST", "/api/v1/contracts/:id/amend", h_amend, 0, DRAFT},
+		{"POST", "/api/v1/contracts/:id/renew", h_renew, 0, DRAFT},
+		{"POST", "/api/v1/contracts/:id/terminate", h_terminate, 0, DRAFT},
+		{"GET", "/api/v1/contracts/:id/evidence.zip", h_package, HX_ROUTE_NO_TX, READ},
+		{"POST", "/api/v1/enterprises/:id/seal", h_seal_make, 0, DRAFT},
+		{"GET", "/api/v1/trust/ca.crt", h_ca, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
+		{"GET", "/api/v1/trust/issuing.crt", h_issuing, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
+		{"GET", "/api/v1/trust/crl", h_crl, HX_ROUTE_PUBLIC, 0},
+		{"GET", "/api/v1/trust/checkpoint", h_checkpoint, HX_ROUTE_PUBLIC, 0},
+		{"POST", "/api/v1/trust/tsa", h_tsa, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX | HX_ROUTE_NO_CSRF, 0},
+		{"GET", "/api/v1/outbox", h_outbox, 0, HX_PERM_USERS_MANAGE},
 	};
 	hx_server_routes(s, routes, sizeof routes / sizeof routes[0]);
+	hx_contract_signer_http_register(s);
 }

@@ -119,6 +119,30 @@ int hx_wages_minimum(double *monthly, double *hourly, int *tier, const hx_wages 
 	return 0;
 }
 
+int hx_wages_minimum_tier(double *monthly, double *hourly, const hx_wages *w, int tier, const char *date)
+{
+	const struct standard *st = NULL;
+	for (size_t i = 0; i < w->nstd; i++)
+		if (strcmp(w->std[i].effective, date) <= 0)
+			st = &w->std[i];
+	if (!st || tier < 1 || tier > 3)
+		return HX_ENOTFOUND;
+	*monthly = st->monthly[tier - 1];
+	*hourly = st->hourly[tier - 1];
+	return 0;
+}
+
+int hx_wages_standards(json_t **out, const hx_wages *w)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; w && i < w->nstd; i++)
+		json_array_append_new(a, json_pack("{s:s,s:[f,f,f],s:[f,f,f]}", "effective", w->std[i].effective, "monthly",
+						   w->std[i].monthly[0], w->std[i].monthly[1], w->std[i].monthly[2], "hourly",
+						   w->std[i].hourly[0], w->std[i].hourly[1], w->std[i].hourly[2]));
+	*out = a;
+	return 0;
+}
+
 /* ---- the check ---- */
 
 typedef struct lint {
@@ -197,6 +221,7 @@ int hx_contract_lint(json_t **out, const json_t *t, const hx_wages *w, const cha
 		     {"pay", JSON_OBJECT},         {"prior", JSON_OBJECT},            {"employer.uscc", JSON_STRING},
 		     {"employer.name", JSON_STRING}, {"employer.legal_representative", JSON_STRING},
 		     {"employer.address", JSON_STRING}, {"employer.area_code", JSON_STRING},
+		     {"employer.wage_tier", JSON_INTEGER},
 		     {"worker.name", JSON_STRING}, {"worker.id_number", JSON_STRING}, {"worker.address", JSON_STRING},
 		     {"worker.phone", JSON_STRING}, {"term.type", JSON_STRING},       {"term.start", JSON_STRING},
 		     {"term.end", JSON_STRING},    {"probation_months", JSON_INTEGER}, {"job.title", JSON_STRING},
@@ -328,6 +353,10 @@ int hx_contract_lint(json_t **out, const json_t *t, const hx_wages *w, const cha
 	double minm = 0, minh = 0;
 	int tier = 0;
 	int have_min = start && w && hx_wages_minimum(&minm, &minh, &tier, w, str(t, "employer.area_code"), start, &e) == 0;
+	/* an administrator's tier for the area replaces the data's */
+	json_t *wt = at(t, "employer.wage_tier");
+	if (have_min && json_is_integer(wt) && json_integer_value(wt) >= 1 && json_integer_value(wt) <= 3)
+		hx_wages_minimum_tier(&minm, &minh, w, (int)json_integer_value(wt), start), tier = (int)json_integer_value(wt);
 	if (have_min) {
 		if (!part && json_is_number(payv) && json_number_value(payv) < minm)
 			add(L.errors, "wage_below_minimum", "pay.monthly",

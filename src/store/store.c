@@ -532,7 +532,7 @@ int hx_store_checksums(hx_store *s, FILE *out, hx_err *err)
  * only these is still empty for restore. */
 static int is_reference_table(const char *t)
 {
-	static const char *const ref[] = {"areas", "organizations", "registry_generations", NULL};
+	static const char *const ref[] = {"areas", "organizations", "registry_generations", "evidence_head", NULL};
 	for (int i = 0; ref[i]; i++)
 		if (strcmp(t, ref[i]) == 0)
 			return 1;

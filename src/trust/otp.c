@@ -12,6 +12,7 @@
 #include "../core/crypto.h"
 #include "../core/timeutil.h"
 #include "../store/store.h"
+#include "channels.h"
 
 #define PHONE_MIN 5
 #define PHONE_MAX 20
@@ -39,14 +40,12 @@ void hx_otp_set_clock(long long (*now)(void))
 	g_now = now ? now : sys_now;
 }
 
+/* The default channel: the transactional outbox (channels.h), delivered
+ * by the SMS gateway when one is configured, else kept for admins. */
 static int outbox_send(void *ctx, hx_ctx *c, const char *phone, const char *text, hx_err *err)
 {
 	(void)ctx;
-	char at[21];
-	hx_iso_from_unix(at, (int64_t)g_now());
-	hx_param p[] = {hx_p_text("outbox"), hx_p_text(phone), hx_p_text(text), hx_p_text(at)};
-	return hx_db_exec(c->db, "INSERT INTO outbox (channel, recipient, text, created_at) VALUES (?, ?, ?, ?)",
-			  p, 4, NULL, err);
+	return hx_message_queue_at(c, phone, NULL, text, g_now(), err);
 }
 
 /* ---- input checks ---- */
@@ -263,17 +262,25 @@ int hx_otp_outbox_list(json_t **out, hx_ctx *c, int limit, hx_err *err)
 	hx_rows *r;
 	hx_param p[] = {hx_p_int(limit)};
 	int rc = hx_db_query(c->db, c->arena, &r,
-			     "SELECT id, channel, recipient, text, created_at FROM outbox ORDER BY id DESC LIMIT ?",
+			     "SELECT id, channel, recipient, subject, text, created_at, status, attempts, error,"
+			     " sent_at FROM outbox ORDER BY id DESC LIMIT ?",
 			     p, 1, err);
 	if (rc)
 		return rc;
 	json_t *items = json_array();
-	for (int i = 0; i < r->nrows; i++)
-		json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id",
-						       (json_int_t)hx_rows_int(r, i, "id"), "channel",
-						       hx_rows_get(r, i, "channel"), "recipient",
-						       hx_rows_get(r, i, "recipient"), "text", hx_rows_get(r, i, "text"),
-						       "created_at", hx_rows_get(r, i, "created_at")));
-	*out = json_pack("{s:o}", "items", items);
+	for (int i = 0; items && i < r->nrows; i++) {
+		json_t *it = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:I,s:s?,s:s?}", "id",
+				       (json_int_t)hx_rows_int(r, i, "id"), "channel", hx_rows_get(r, i, "channel"),
+				       "recipient", hx_rows_get(r, i, "recipient"), "subject",
+				       hx_rows_get(r, i, "subject"), "text", hx_rows_get(r, i, "text"), "created_at",
+				       hx_rows_get(r, i, "created_at"), "status", hx_rows_get(r, i, "status"),
+				       "attempts", (json_int_t)hx_rows_int(r, i, "attempts"), "error",
+				       hx_rows_get(r, i, "error"), "sent_at", hx_rows_get(r, i, "sent_at"));
+		if (!it || json_array_append_new(items, it)) {
+			json_decref(items);
+			items = NULL;
+		}
+	}
+	*out = items ? json_pack("{s:o}", "items", items) : NULL;
 	return *out ? 0 : hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
 }

@@ -7,9 +7,11 @@
  * itself leaves this module only through the channel, never in a return
  * value, an error message or a log line.
  *
- * The channel is pluggable (an SMS gateway later); the default writes each
- * message to the `outbox` table, which administrators read. The outbox
- * therefore holds codes in clear and must be shown to admins only.
+ * The channel is pluggable; the default hands each message to the
+ * transactional outbox (hx_message_queue_at, src/trust/channels.h): it is
+ * delivered by the SMS gateway when one is configured, and otherwise kept
+ * in the `outbox` table, which administrators read. The outbox therefore
+ * holds codes in clear and must be shown to admins only.
  *
  * Transactions: both calls run in the caller's write transaction (c->db).
  * A failed hx_otp_verify has still counted the wrong try, so the caller
@@ -64,9 +66,11 @@ int hx_otp_send(hx_ctx *c, const char *purpose, const char *subject, const char 
 int hx_otp_verify(hx_ctx *c, const char *purpose, const char *subject, const char *code,
 		  hx_err *err);
 
-/* The newest outbox messages, {"items":[{id, channel, recipient, text,
- * created_at}]}, newest first; limit is clamped to 1..500 (≤0 means 50).
- * Admin-only: the texts hold codes. */
+/* The newest outbox messages, {"items":[{id, channel, recipient, subject,
+ * text, created_at, status, attempts, error, sent_at}]}, newest first
+ * (subject, error and sent_at may be null; channel "outbox" with status
+ * "kept", or "sms"/"email" with "queued", "sent" or "failed"); limit is
+ * clamped to 1..500 (≤0 means 50). Admin-only: the texts hold codes. */
 int hx_otp_outbox_list(json_t **out, hx_ctx *c, int limit, hx_err *err);
 
 #endif

@@ -1,0 +1,158 @@
+/* What the files of the contract module share and nothing outside uses:
+ * the trust material the server opened (CA, TSA, log key), the loaded
+ * data, the evidence log, documents and the row of a contract. */
+#ifndef HX_CONTRACT_IMPL_H
+#define HX_CONTRACT_IMPL_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "../account/account.h"
+#include "../core/arena.h"
+#include "../core/crypto.h"
+#include "../core/ctx.h"
+#include "../core/err.h"
+#include "../store/store.h"
+#include "../trust/ca.h"
+#include "../trust/pades.h"
+#include "../trust/trust.h"
+#include "contract.h"
+
+/* The origin line of the evidence log's checkpoints. */
+#define HX_EVIDENCE_ORIGIN "hexie/evidence/v1"
+/* A signer's session (after the identity check) lasts this long. */
+#define HX_SIGNER_TTL 1800
+/* A signer certificate is valid this long (days). */
+#define HX_SIGNER_CERT_DAYS 730
+
+typedef struct hx_contract_env {
+	const hx_wages *wages;
+	const hx_template_set *templates;
+	hx_ca *ca;
+	hx_tsa *tsa;
+	EVP_PKEY *log_key;
+	const char *tsa_url; /* external TSA, NULL for the built-in one */
+	const char *keys_dir;
+	const char *base_url; /* for links in messages: "http://127.0.0.1:8080" */
+} hx_contract_env;
+
+/* The module's loaded state; trust members are NULL until
+ * hx_contract_trust_open (the server opens them, the CLI lint does not). */
+extern hx_contract_env hx_cenv;
+
+/* Fault injection for the crash tests: 1 when the environment variable
+ * HEXIE_FAULT names this point; the caller then _exit()s. */
+int hx_contract_fault(const char *point);
+
+/* ---- the contract row ---- */
+typedef struct hx_contract_row {
+	long long id, enterprise_id, worker_id, parent_id;
+	const char *kind, *template_id, *event, *status, *sign_order;
+	int pending, doc_version, expires_days, lint_errors;
+	const char *worker_signed_at, *enterprise_signed_at, *sent_at, *completed_at, *expires_at;
+	const char *doc_sha256, *link_enc, *effective_date, *term_end;
+	json_t *terms; /* opened; freed with the arena */
+	/* from the roster */
+	const char *worker_name, *worker_id_hash, *worker_phone, *enterprise_name;
+} hx_contract_row;
+
+/* Loads a contract within the caller's scope (c->me; NULL = no scope, for
+ * the signer's link and background jobs). HX_ENOTFOUND outside. */
+int hx_contract_load(hx_contract_row *out, hx_ctx *c, long long id, int scoped, hx_err *err);
+/* Whether the party still has to sign, and whose turn it is. */
+int hx_contract_needs(const hx_contract_row *k, const char *party);
+/* "worker", "enterprise" or NULL when nobody can sign now. */
+const char *hx_contract_turn(const hx_contract_row *k);
+
+/* Documents: version 1 is the frozen text; each signature adds one. The
+ * PDF is returned malloc'd. */
+int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *c, long long id, int version,
+			hx_err *err);
+int hx_contract_doc_put(hx_ctx *c, long long id, int version, const unsigned char *pdf, size_t len,
+			char sha_out[65], hx_err *err);
+
+/* ---- evidence (evidence.c) ---- */
+/* Appends one event (kind, actor, detail: stolen) in the caller's write
+ * transaction. */
+int hx_evidence_add(hx_ctx *c, long long contract_id, const char *kind, const char *actor, json_t *detail,
+		    hx_err *err);
+/* Events of a contract for the detail page. */
+int hx_evidence_list(json_t **out, hx_ctx *c, long long contract_id, hx_err *err);
+/* Signs a checkpoint over the whole log when it grew (write transaction).
+ * *size gets the size checkpointed (or the latest one's). */
+int hx_evidence_checkpoint(hx_ctx *c, long long *size, hx_err *err);
+/* The evidence package (zip, malloc'd) of a contract. */
+int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_id, hx_err *err);
+/* Verifies a package offline; *report gets the findings. 0 when it holds,
+ * HX_EINVAL when something does not hold, other errors when unusable. */
+int hx_evidence_verify_package(json_t **report, const void *zip, size_t len, const char *ca_path,
+			       const char *log_key_path, hx_err *err);
+/* The log key (var/keys/log.key, ECDSA P-256), made when missing. */
+int hx_evidence_log_key(EVP_PKEY **out, const char *dir, int create, hx_err *err);
+
+/* ---- actor strings for evidence ---- */
+const char *hx_contract_actor(hx_ctx *c);
+
+/* ---- signing (signing.c) ---- */
+/* Certificates. holder_kind "worker" (holder = ID lookup hash), "user"
+ * (holder = user id), "seal" (holder = enterprise id). */
+int hx_contract_cert_issue(json_t **out, hx_ctx *c, const char *holder_kind, const char *holder,
+			   long long enterprise_id, const char *cn, const char *org, const char *spki_b64,
+			   const char *proof_b64, hx_err *err);
+int hx_contract_cert_revoke(hx_ctx *c, const char *serial, const char *reason, hx_err *err);
+int hx_contract_crl(unsigned char **der, size_t *len, hx_ctx *c, hx_err *err);
+
+/* Prepares a signature of party on contract k with the certificate
+ * serial; *out gets {"signature_id","to_sign"}. */
+int hx_contract_sign_prepare(json_t **out, hx_ctx *c, const hx_contract_row *k, const char *party,
+			     const char *serial, const char *method, hx_err *err);
+/* Completes a prepared signature: runs its own transactions on the store
+ * (c->db must not be in one). *pending is set when the timestamp could not
+ * be had and the signature waits. */
+int hx_contract_sign_complete(hx_ctx *c, long long contract_id, long long signature_id, const char *party,
+			      const char *sig_b64, int *pending, hx_err *err);
+/* Signs with the enterprise's seal (prepare + complete, own transactions). */
+int hx_contract_seal_sign(hx_ctx *c, long long contract_id, int *pending, hx_err *err);
+int hx_contract_seal_make(json_t **out, hx_ctx *c, long long enterprise_id, hx_err *err);
+/* The background retry of pending timestamps, expiry and reminders. */
+int hx_contract_run_pending(hx_store *s, const hx_keys *keys, const char *data_dir, hx_err *err);
+
+/* After a contract is fully signed (write transaction): status, the
+ * parent's end, the roster's leave date, notifications. */
+int hx_contract_on_signed(hx_ctx *c, const hx_contract_row *k, hx_err *err);
+
+/* ---- the worker's link (contract.c) ---- */
+/* The contract of a link token (no scope), HX_ENOTFOUND when unknown. */
+int hx_contract_by_link(hx_contract_row *out, hx_ctx *c, const char *token, hx_err *err);
+/* Contracts of one person (by the ID lookup hash), for the worker portal. */
+int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, hx_err *err);
+/* The contract's text as sections for the phone page. */
+int hx_contract_text(json_t **out, hx_ctx *c, const hx_contract_row *k, hx_err *err);
+int hx_contract_reject(hx_ctx *c, const hx_contract_row *k, const char *reason, hx_err *err);
+
+/* HR's side (contract.c). */
+int hx_contract_create(json_t **out, hx_ctx *c, json_t *body, long long parent_id, const char *event,
+		       hx_err *err);
+int hx_contract_update(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
+int hx_contract_delete(hx_ctx *c, long long id, hx_err *err);
+int hx_contract_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
+int hx_contract_list(json_t **out, hx_ctx *c, json_t *filter, long long page, long long per_page, hx_err *err);
+int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err);
+int hx_contract_withdraw(hx_ctx *c, long long id, const char *reason, hx_err *err);
+int hx_contract_amend(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
+int hx_contract_renew(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
+int hx_contract_terminate(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
+int hx_contract_link(char **token, hx_ctx *c, const hx_contract_row *k, hx_err *err);
+int hx_contract_batch_create(json_t **out, hx_ctx *c, json_t *body, hx_err *err);
+int hx_contract_batch_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
+int hx_contract_batches_run(hx_store *s, const hx_keys *keys, const char *data_dir, hx_err *err);
+
+/* Filing, rates and wage tiers (filing.c). */
+int hx_contract_rates(json_t **out, hx_ctx *c, long long area_id, hx_err *err);
+int hx_contract_filing(json_t **out, hx_ctx *c, const char *month, long long area_id, hx_err *err);
+int hx_contract_wage_tiers(json_t **out, hx_ctx *c, hx_err *err);
+int hx_contract_wage_tier_set(json_t **out, hx_ctx *c, long long area_id, int tier, hx_err *err);
+/* The tier an admin set for the area of an enterprise (0 when none). */
+int hx_contract_area_tier(int *tier, hx_ctx *c, long long enterprise_id, hx_err *err);
+
+#endif

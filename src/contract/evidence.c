@@ -1,0 +1,658 @@
+/* The evidence of electronic contracts (电子合同证据链): every step of every
+ * contract — identity check, code sent, code confirmed, view, signature,
+ * timestamp, notification, download, change — is one row of an
+ * append-only table, in one sequence for the whole platform. Each row
+ * carries the hash of the row before it, and is a leaf of the Merkle log
+ * (RFC 9162) whose signed checkpoints let anyone check, offline, that an
+ * event was in the log and that the log only grew. The evidence package
+ * of a contract bundles its PDF revisions, its events, their inclusion
+ * proofs, a checkpoint and the keys to check them with (`hexie verify`). */
+#include "contract_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "../core/timeutil.h"
+
+static int unhex32(uint8_t out[32], const char *hex)
+{
+	if (!hex || strlen(hex) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static void chain_hash(char out[65], const char *prev_hex, const char *leaf)
+{
+	uint8_t prev[32] = {0};
+	unhex32(prev, prev_hex);
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	unsigned char d[32];
+	unsigned int dl = 0;
+	EVP_DigestInit_ex(m, EVP_sha256(), NULL);
+	EVP_DigestUpdate(m, prev, 32);
+	EVP_DigestUpdate(m, leaf, strlen(leaf));
+	EVP_DigestFinal_ex(m, d, &dl);
+	EVP_MD_CTX_free(m);
+	hx_hex(out, d, 32);
+}
+
+int hx_evidence_add(hx_ctx *c, long long contract_id, const char *kind, const char *actor, json_t *detail,
+		    hx_err *err)
+{
+	hx_rows *r;
+	char at[21], hash[65], leaf_hex[65];
+	uint8_t lh[32];
+	int rc;
+	if (!detail)
+		detail = json_object();
+	if ((rc = hx_db_query(c->db, c->arena, &r,
+			      "UPDATE evidence_head SET n = n + 1 WHERE id = 1 RETURNING n, last_hash", NULL, 0, err)))
+		goto done;
+	if (r->nrows != 1) {
+		rc = hx_err_set(err, HX_EINTERNAL, "evidence", "", "证据日志未初始化");
+		goto done;
+	}
+	long long idx = hx_rows_int(r, 0, "n") - 1;
+	const char *prev = hx_rows_get(r, 0, "last_hash");
+	hx_now_iso(at);
+	json_t *leaf = json_pack("{s:I,s:o,s:s,s:s,s:s,s:O,s:s}", "idx", (json_int_t)idx, "contract_id",
+				 contract_id ? json_integer(contract_id) : json_null(), "kind", kind, "actor",
+				 actor ? actor : "system", "at", at, "detail", detail, "prev", prev);
+	char *text = json_dumps(leaf, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(leaf);
+	if (!text) {
+		rc = hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
+		goto done;
+	}
+	chain_hash(hash, prev, text);
+	hx_merkle_leaf_hash(lh, text, strlen(text));
+	hx_hex(leaf_hex, lh, 32);
+	hx_param p[] = {hx_p_int(idx), contract_id ? hx_p_int(contract_id) : hx_p_null(), hx_p_text(kind),
+			hx_p_text(actor ? actor : "system"), hx_p_text(at), hx_p_text(text), hx_p_text(prev),
+			hx_p_text(hash), hx_p_text(leaf_hex)};
+	rc = hx_db_exec(c->db,
+			"INSERT INTO evidence (idx, contract_id, kind, actor, at, leaf, prev_hash, hash, leaf_hash)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			p, 9, NULL, err);
+	free(text);
+	if (!rc) {
+		hx_param q[] = {hx_p_text(hash)};
+		rc = hx_db_exec(c->db, "UPDATE evidence_head SET last_hash = ? WHERE id = 1", q, 1, NULL, err);
+	}
+done:
+	json_decref(detail);
+	return rc;
+}
+
+int hx_evidence_list(json_t **out, hx_ctx *c, long long contract_id, hx_err *err)
+{
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(contract_id)};
+	int rc = hx_db_query(c->db, c->arena, &r,
+			     "SELECT idx, kind, actor, at, leaf, hash FROM evidence WHERE contract_id = ? ORDER BY idx", p, 1,
+			     err);
+	if (rc)
+		return rc;
+	json_t *items = json_array();
+	for (int i = 0; i < r->nrows; i++) {
+		json_t *leaf = json_loads(hx_rows_get(r, i, "leaf"), 0, NULL);
+		json_t *detail = json_object_get(leaf, "detail");
+		json_array_append_new(items, json_pack("{s:I,s:s,s:s,s:s,s:O,s:s}", "seq", (json_int_t)hx_rows_int(r, i, "idx"),
+						       "kind", hx_rows_get(r, i, "kind"), "actor", hx_rows_get(r, i, "actor"),
+						       "at", hx_rows_get(r, i, "at"), "detail", detail ? detail : json_object(),
+						       "hash", hx_rows_get(r, i, "hash")));
+		json_decref(leaf);
+	}
+	*out = items;
+	return 0;
+}
+
+/* The leaf hashes of the first n entries (malloc'd). */
+static int load_leaves(uint8_t (**out)[32], hx_ctx *c, long long n, hx_err *err)
+{
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(n)};
+	int rc = hx_db_query(c->db, c->arena, &r, "SELECT idx, leaf_hash FROM evidence WHERE idx < ? ORDER BY idx", p, 1,
+			     err);
+	if (rc)
+		return rc;
+	if (r->nrows != n)
+		return hx_err_set(err, HX_EINTERNAL, "evidence_gap", "", "证据日志不连续（%d/%lld）", r->nrows, n);
+	uint8_t(*leaves)[32] = malloc((size_t)(n ? n : 1) * 32);
+	if (!leaves)
+		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
+	for (long long i = 0; i < n; i++)
+		if (hx_rows_int(r, (int)i, "idx") != i || unhex32(leaves[i], hx_rows_get(r, (int)i, "leaf_hash"))) {
+			free(leaves);
+			return hx_err_set(err, HX_EINTERNAL, "evidence_gap", "", "证据日志第%lld条损坏", i);
+		}
+	*out = leaves;
+	return 0;
+}
+
+int hx_evidence_checkpoint(hx_ctx *c, long long *size, hx_err *err)
+{
+	long long n = 0, last = 0;
+	int rc;
+	if ((rc = hx_db_int(c->db, &n, "SELECT n FROM evidence_head WHERE id = 1", NULL, 0, err)) ||
+	    (rc = hx_db_int(c->db, &last, "SELECT COALESCE(MAX(size), 0) FROM evidence_checkpoints", NULL, 0, err)))
+		return rc;
+	if (size)
+		*size = last;
+	if (n <= last || n == 0)
+		return 0;
+	if (!hx_cenv.log_key)
+		return hx_err_set(err, HX_EINTERNAL, "no_log_key", "", "证据日志密钥未加载");
+	uint8_t(*leaves)[32] = NULL;
+	uint8_t root[32];
+	char *text = NULL, root_hex[65], at[21];
+	if ((rc = load_leaves(&leaves, c, n, err)))
+		return rc;
+	if ((rc = hx_merkle_root(root, (const uint8_t(*)[32])leaves, (size_t)n)) ||
+	    (rc = hx_merkle_checkpoint_sign(&text, HX_EVIDENCE_ORIGIN, (size_t)n, root, hx_cenv.log_key, err)))
+		goto done;
+	hx_hex(root_hex, root, 32);
+	hx_now_iso(at);
+	hx_param p[] = {hx_p_int(n), hx_p_text(root_hex), hx_p_text(text), hx_p_text(at)};
+	rc = hx_db_exec(c->db,
+			"INSERT INTO evidence_checkpoints (size, root, text, created_at) VALUES (?, ?, ?, ?)"
+			" ON CONFLICT (size) DO NOTHING",
+			p, 4, NULL, err);
+	if (!rc && size)
+		*size = n;
+done:
+	free(leaves);
+	free(text);
+	return rc;
+}
+
+int hx_evidence_log_key(EVP_PKEY **out, const char *dir, int create, hx_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/log.key", dir);
+	FILE *f = fopen(path, "r");
+	if (!f && create && errno == ENOENT) {
+		EVP_PKEY *k = EVP_EC_gen("P-256");
+		snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+		int fd = k ? open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+		FILE *w = fd >= 0 ? fdopen(fd, "w") : NULL;
+		int ok = w && PEM_write_PrivateKey(w, k, NULL, NULL, 0, NULL, NULL) && fflush(w) == 0 &&
+			 fsync(fileno(w)) == 0;
+		if (w)
+			fclose(w);
+		else if (fd >= 0)
+			close(fd);
+		EVP_PKEY_free(k);
+		/* link() keeps a key another process made meanwhile */
+		if (ok && link(tmp, path) < 0 && errno != EEXIST)
+			ok = 0;
+		unlink(tmp);
+		if (!ok)
+			return hx_err_set(err, HX_EIO, "log_key", "", "无法写入证据日志密钥 %s", path);
+		f = fopen(path, "r");
+	}
+	if (!f)
+		return hx_err_set(err, HX_EIO, "log_key", "", "无法读取证据日志密钥 %s：%s", path, strerror(errno));
+	EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!k)
+		return hx_err_set(err, HX_EIO, "log_key", "", "证据日志密钥 %s 无法解析", path);
+	*out = k;
+	return 0;
+}
+
+/* ---- the package ---- */
+
+static int zput(zip_t *z, const char *name, const void *data, size_t len, hx_err *err)
+{
+	void *copy = malloc(len ? len : 1);
+	if (!copy)
+		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
+	memcpy(copy, data, len);
+	zip_source_t *s = zip_source_buffer(z, copy, len, 1);
+	if (!s) {
+		free(copy);
+		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: %s", zip_strerror(z));
+	}
+	if (zip_file_add(z, name, s, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) < 0) {
+		zip_source_free(s);
+		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: %s", zip_strerror(z));
+	}
+	return 0;
+}
+
+static int zput_json(zip_t *z, const char *name, json_t *j, hx_err *err)
+{
+	char *t = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	int rc = t ? zput(z, name, t, strlen(t), err) : hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
+	free(t);
+	return rc;
+}
+
+static int zput_file(zip_t *z, const char *name, const char *path, hx_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return hx_err_set(err, HX_EIO, "io", "", "无法读取 %s", path);
+	char buf[65536];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	return zput(z, name, buf, n, err);
+}
+
+static const char PACKAGE_README[] =
+	"Hexie 电子劳动合同证据包\n"
+	"\n"
+	"contract.pdf      签署完成（或当前）的合同文件，内含各方的 PAdES 签名与 RFC 3161 时间戳\n"
+	"versions/N.pdf    合同文件的每个版本：1 为发送时冻结的文本，其后每次签名增加一个版本\n"
+	"evidence.json     本合同的全部证据事件：日志序号、事件原文（leaf）、前一条的哈希与本条哈希\n"
+	"proofs.json       每个事件对检查点的 Merkle 包含证明（RFC 9162）\n"
+	"checkpoint.txt    证据日志的签名检查点\n"
+	"log-key.pem       检查点签名公钥\n"
+	"ca.crt            平台根证书；issuing.crt 签名证书颁发机构\n"
+	"\n"
+	"离线核验：hexie verify 本文件.zip [--ca 可信根证书] [--log-key 可信日志公钥]\n"
+	"根证书与日志公钥应与平台公布的一致（核对指纹）。\n";
+
+static int zip_finish(char **out, size_t *len, zip_t *z, zip_source_t *src, hx_err *err)
+{
+	if (zip_close(z) < 0) {
+		zip_discard(z);
+		zip_source_free(src);
+		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot write the package");
+	}
+	zip_int64_t n = 0;
+	if (zip_source_open(src) < 0 || zip_source_seek(src, 0, SEEK_END) < 0 || (n = zip_source_tell(src)) < 0 ||
+	    zip_source_seek(src, 0, SEEK_SET) < 0) {
+		zip_source_free(src);
+		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot read the package");
+	}
+	char *buf = malloc((size_t)n + 1);
+	zip_int64_t got = buf ? zip_source_read(src, buf, (zip_uint64_t)n) : -1;
+	zip_source_close(src);
+	zip_source_free(src);
+	if (got != n) {
+		free(buf);
+		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: short read");
+	}
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+static char *pub_pem(EVP_PKEY *k)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *out = NULL;
+	if (b && PEM_write_bio_PUBKEY(b, k)) {
+		char *p;
+		long n = BIO_get_mem_data(b, &p);
+		out = strndup(p, (size_t)n);
+	}
+	BIO_free(b);
+	return out;
+}
+
+int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_id, hx_err *err)
+{
+	hx_rows *cp, *ev, *docs;
+	uint8_t(*leaves)[32] = NULL;
+	int rc;
+	hx_param p[] = {hx_p_int(contract_id)};
+	if ((rc = hx_db_query(c->db, c->arena, &cp,
+			      "SELECT size, root, text FROM evidence_checkpoints ORDER BY size DESC LIMIT 1", NULL, 0, err)))
+		return rc;
+	if (cp->nrows != 1)
+		return hx_err_set(err, HX_ECONFLICT, "no_checkpoint", "", "证据日志尚无检查点，请稍后再试");
+	long long n = hx_rows_int(cp, 0, "size");
+	hx_param q[] = {hx_p_int(contract_id), hx_p_int(n)};
+	if ((rc = hx_db_query(c->db, c->arena, &ev,
+			      "SELECT idx, leaf, prev_hash, hash, leaf_hash FROM evidence WHERE contract_id = ? AND idx < ?"
+			      " ORDER BY idx",
+			      q, 2, err)) ||
+	    (rc = hx_db_query(c->db, c->arena, &docs,
+			      "SELECT version FROM contract_documents WHERE contract_id = ? ORDER BY version", p, 1, err)))
+		return rc;
+	if ((rc = load_leaves(&leaves, c, n, err)))
+		return rc;
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	if (!src) {
+		free(leaves);
+		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
+	}
+	zip_source_keep(src);
+	zip_t *z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	if (!z) {
+		zip_source_free(src);
+		free(leaves);
+		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot open");
+	}
+	json_t *events = json_array(), *proofs = json_array();
+	for (int i = 0; i < ev->nrows; i++) {
+		long long idx = hx_rows_int(ev, i, "idx");
+		json_array_append_new(events, json_pack("{s:I,s:s,s:s,s:s,s:s}", "idx", (json_int_t)idx, "leaf",
+							hx_rows_get(ev, i, "leaf"), "prev_hash", hx_rows_get(ev, i, "prev_hash"),
+							"hash", hx_rows_get(ev, i, "hash"), "leaf_hash",
+							hx_rows_get(ev, i, "leaf_hash")));
+		uint8_t(*proof)[32] = NULL;
+		size_t plen = 0;
+		json_t *path = json_array();
+		if (hx_merkle_inclusion_proof(&proof, &plen, (const uint8_t(*)[32])leaves, (size_t)n, (size_t)idx) == 0) {
+			for (size_t k = 0; k < plen; k++) {
+				char h[65];
+				hx_hex(h, proof[k], 32);
+				json_array_append_new(path, json_string(h));
+			}
+		}
+		free(proof);
+		json_array_append_new(proofs, json_pack("{s:I,s:I,s:o}", "idx", (json_int_t)idx, "tree_size", (json_int_t)n,
+							"path", path));
+	}
+	free(leaves);
+	rc = zput_json(z, "evidence.json", json_pack("{s:I,s:s,s:o}", "contract_id", (json_int_t)contract_id, "origin",
+							HX_EVIDENCE_ORIGIN, "events", events),
+		       err);
+	if (!rc)
+		rc = zput_json(z, "proofs.json", json_pack("{s:I,s:s,s:o}", "tree_size", (json_int_t)n, "root",
+							  hx_rows_get(cp, 0, "root"), "proofs", proofs),
+			       err);
+	else
+		json_decref(proofs);
+	if (!rc)
+		rc = zput(z, "checkpoint.txt", hx_rows_get(cp, 0, "text"), strlen(hx_rows_get(cp, 0, "text")), err);
+	if (!rc) {
+		char *pem = pub_pem(hx_cenv.log_key);
+		rc = pem ? zput(z, "log-key.pem", pem, strlen(pem), err) : hx_err_set(err, HX_EINTERNAL, "pem", "", "log key");
+		free(pem);
+	}
+	if (!rc) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/ca.crt", hx_cenv.keys_dir);
+		rc = zput_file(z, "ca.crt", path, err);
+		snprintf(path, sizeof path, "%s/issuing.crt", hx_cenv.keys_dir);
+		if (!rc)
+			rc = zput_file(z, "issuing.crt", path, err);
+	}
+	if (!rc)
+		rc = zput(z, "README.txt", PACKAGE_README, strlen(PACKAGE_README), err);
+	for (int i = 0; !rc && i < docs->nrows; i++) {
+		unsigned char *pdf = NULL;
+		size_t plen = 0;
+		char sha[65];
+		int v = (int)hx_rows_int(docs, i, "version");
+		if ((rc = hx_contract_doc_get(&pdf, &plen, sha, c, contract_id, v, err)))
+			break;
+		rc = zput(z, hx_arena_printf(c->arena, "versions/%d.pdf", v), pdf, plen, err);
+		if (!rc && i == docs->nrows - 1)
+			rc = zput(z, "contract.pdf", pdf, plen, err);
+		free(pdf);
+	}
+	if (rc) {
+		zip_discard(z);
+		zip_source_free(src);
+		return rc;
+	}
+	return zip_finish(out, len, z, src, err);
+}
+
+/* ---- offline verification ---- */
+
+static int zread(unsigned char **out, size_t *len, zip_t *z, const char *name, size_t cap)
+{
+	zip_stat_t st;
+	if (zip_stat(z, name, 0, &st) < 0 || !(st.valid & ZIP_STAT_SIZE) || st.size > cap)
+		return -1;
+	zip_file_t *f = zip_fopen(z, name, 0);
+	if (!f)
+		return -1;
+	unsigned char *buf = malloc(st.size + 1);
+	zip_int64_t got = buf ? zip_fread(f, buf, st.size) : -1;
+	zip_fclose(f);
+	if (got < 0 || (zip_uint64_t)got != st.size) {
+		free(buf);
+		return -1;
+	}
+	buf[st.size] = 0;
+	*out = buf;
+	*len = st.size;
+	return 0;
+}
+
+static void check(json_t *checks, const char *name, int ok, const char *detail, int *all)
+{
+	json_array_append_new(checks, json_pack("{s:s,s:b,s:s}", "check", name, "ok", ok, "detail", detail ? detail : ""));
+	if (!ok)
+		*all = 0;
+}
+
+static EVP_PKEY *read_pub(const unsigned char *pem, size_t len)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	EVP_PKEY *k = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	return k;
+}
+
+static int write_tmp(char path[PATH_MAX], const unsigned char *data, size_t len)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(path, PATH_MAX, "%s/hexie-verify-XXXXXX", base && *base ? base : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, data, len);
+	close(fd);
+	return w == (ssize_t)len ? 0 : -1;
+}
+
+/* The events' own hashes and their inclusion in the checkpointed tree. */
+static void verify_events(json_t *checks, int *all, json_t *events, json_t *proofs, size_t tree, const uint8_t root[32],
+			  json_t *doc_shas)
+{
+	size_t i;
+	json_t *e;
+	int hashes_ok = 1, proofs_ok = 1, docs_ok = 1;
+	char why[256] = "";
+	json_array_foreach(events, i, e) {
+		const char *leaf = json_string_value(json_object_get(e, "leaf"));
+		const char *prev = json_string_value(json_object_get(e, "prev_hash"));
+		const char *hash = json_string_value(json_object_get(e, "hash"));
+		const char *lh_hex = json_string_value(json_object_get(e, "leaf_hash"));
+		json_int_t idx = json_integer_value(json_object_get(e, "idx"));
+		char h[65];
+		uint8_t lh[32], lh_given[32];
+		if (!leaf || !prev || !hash || !lh_hex) {
+			hashes_ok = 0;
+			snprintf(why, sizeof why, "第%zu个事件缺少字段", i + 1);
+			continue;
+		}
+		chain_hash(h, prev, leaf);
+		hx_merkle_leaf_hash(lh, leaf, strlen(leaf));
+		json_t *lj = json_loads(leaf, 0, NULL);
+		const char *lprev = json_string_value(json_object_get(lj, "prev"));
+		if (strcmp(h, hash) != 0 || unhex32(lh_given, lh_hex) || memcmp(lh, lh_given, 32) != 0 || !lprev ||
+		    strcmp(lprev, prev) != 0 || json_integer_value(json_object_get(lj, "idx")) != idx) {
+			hashes_ok = 0;
+			snprintf(why, sizeof why, "事件 %lld 的哈希不符（内容被改动）", (long long)idx);
+		}
+		/* document hashes the events name must be the package's revisions */
+		json_t *d = json_object_get(lj, "detail");
+		json_t *ver = json_object_get(d, "version");
+		const char *sha = json_string_value(json_object_get(d, "sha256"));
+		if (json_is_integer(ver) && sha) {
+			const char *have = json_string_value(json_array_get(doc_shas, (size_t)json_integer_value(ver)));
+			if (!have || strcmp(have, sha) != 0) {
+				docs_ok = 0;
+				snprintf(why, sizeof why, "事件 %lld 所记录的文件版本 %lld 与证据包中的文件不符", (long long)idx,
+					 (long long)json_integer_value(ver));
+			}
+		}
+		json_decref(lj);
+		json_t *pr = json_array_get(json_object_get(proofs, "proofs"), i);
+		json_t *path = json_object_get(pr, "path");
+		size_t plen = json_array_size(path);
+		uint8_t(*pp)[32] = malloc((plen ? plen : 1) * 32);
+		int ok = pp && json_integer_value(json_object_get(pr, "idx")) == idx;
+		for (size_t k = 0; ok && k < plen; k++)
+			ok = unhex32(pp[k], json_string_value(json_array_get(path, k))) == 0;
+		if (!ok || hx_merkle_verify_inclusion(lh, (size_t)idx, tree, (const uint8_t(*)[32])pp, plen, root)) {
+			proofs_ok = 0;
+			snprintf(why, sizeof why, "事件 %lld 不在检查点的日志中", (long long)idx);
+		}
+		free(pp);
+	}
+	check(checks, "event_hashes", hashes_ok, hashes_ok ? "每个事件的哈希与内容一致" : why, all);
+	check(checks, "inclusion_proofs", proofs_ok, proofs_ok ? "每个事件都在签名检查点的日志中" : why, all);
+	check(checks, "document_hashes", docs_ok, docs_ok ? "事件记录的文件哈希与证据包中的各版本一致" : why, all);
+}
+
+int hx_evidence_verify_package(json_t **report, const void *zipdata, size_t zlen, const char *ca_path,
+			       const char *log_key_path, hx_err *err)
+{
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(zipdata, zlen, 0, &ze);
+	zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
+	if (!z) {
+		if (src)
+			zip_source_free(src);
+		return hx_err_set(err, HX_EBADREQ, "bad_package", "", "证据包不是有效的zip文件");
+	}
+	unsigned char *evj = NULL, *prj = NULL, *cpt = NULL, *lk = NULL, *ca = NULL, *pdf = NULL;
+	size_t evn = 0, prn = 0, cpn = 0, lkn = 0, can = 0, pdfn = 0;
+	json_t *events = NULL, *proofs = NULL, *checks = json_array(), *doc_shas = json_array(), *pdfrep = NULL;
+	EVP_PKEY *logk = NULL;
+	char ca_tmp[PATH_MAX] = "";
+	int rc = 0, all = 1;
+	if (zread(&evj, &evn, z, "evidence.json", 64u << 20) || zread(&prj, &prn, z, "proofs.json", 64u << 20) ||
+	    zread(&cpt, &cpn, z, "checkpoint.txt", 65536) || zread(&pdf, &pdfn, z, "contract.pdf", HX_PADES_PDF_MAX) ||
+	    (!log_key_path && zread(&lk, &lkn, z, "log-key.pem", 65536)) ||
+	    (!ca_path && zread(&ca, &can, z, "ca.crt", 65536))) {
+		rc = hx_err_set(err, HX_EBADREQ, "bad_package", "", "证据包缺少文件（evidence.json、proofs.json、checkpoint.txt、contract.pdf 及密钥）");
+		goto done;
+	}
+	events = json_loadb((const char *)evj, evn, 0, NULL);
+	proofs = json_loadb((const char *)prj, prn, 0, NULL);
+	if (!json_is_array(json_object_get(events, "events")) || !json_is_object(proofs)) {
+		rc = hx_err_set(err, HX_EBADREQ, "bad_package", "", "evidence.json 或 proofs.json 无法解析");
+		goto done;
+	}
+	if (log_key_path) {
+		FILE *f = fopen(log_key_path, "r");
+		logk = f ? PEM_read_PUBKEY(f, NULL, NULL, NULL) : NULL;
+		if (f)
+			fclose(f);
+	} else
+		logk = read_pub(lk, lkn);
+	if (!logk) {
+		rc = hx_err_set(err, HX_EBADREQ, "bad_key", "", "无法读取日志公钥");
+		goto done;
+	}
+	/* the revisions, in order */
+	json_array_append_new(doc_shas, json_null());
+	for (int v = 1; v < 100; v++) {
+		unsigned char *b = NULL;
+		size_t bn = 0;
+		char name[32], sha[65];
+		snprintf(name, sizeof name, "versions/%d.pdf", v);
+		if (zread(&b, &bn, z, name, HX_PADES_PDF_MAX))
+			break;
+		hx_sha256_hex(sha, b, bn);
+		free(b);
+		json_array_append_new(doc_shas, json_string(sha));
+	}
+	char pdf_sha[65];
+	hx_sha256_hex(pdf_sha, pdf, pdfn);
+	const char *last = json_string_value(json_array_get(doc_shas, json_array_size(doc_shas) - 1));
+	check(checks, "contract_is_last_version", last && strcmp(last, pdf_sha) == 0,
+	      last && strcmp(last, pdf_sha) == 0 ? "contract.pdf 是最后一个版本" : "contract.pdf 与最后一个版本不同", &all);
+	size_t tree = 0;
+	uint8_t root[32];
+	hx_err e2 = {0};
+	char *cptext = strndup((const char *)cpt, cpn);
+	int cp_ok = hx_merkle_checkpoint_verify(&tree, root, cptext, HX_EVIDENCE_ORIGIN, logk, &e2) == 0;
+	free(cptext);
+	check(checks, "checkpoint_signature", cp_ok, cp_ok ? "检查点签名有效" : e2.msg, &all);
+	if (cp_ok)
+		verify_events(checks, &all, json_object_get(events, "events"), proofs, tree, root, doc_shas);
+	if (!ca_path) {
+		if (write_tmp(ca_tmp, ca, can)) {
+			rc = hx_err_set(err, HX_EIO, "io", "", "无法写入临时文件");
+			goto done;
+		}
+	}
+	hx_err e3 = {0};
+	if (hx_pades_verify(&pdfrep, pdf, pdfn, ca_path ? ca_path : ca_tmp, &e3)) {
+		check(checks, "signatures", 0, e3.msg, &all);
+	} else {
+		json_t *sigs = json_object_get(pdfrep, "signatures");
+		size_t i;
+		json_t *s;
+		int ts_ok = json_array_size(sigs) > 0;
+		json_array_foreach(sigs, i, s) {
+			json_t *ts = json_object_get(s, "timestamp");
+			if (!json_is_true(json_object_get(ts, "ok")))
+				ts_ok = 0;
+		}
+		check(checks, "signatures", json_is_true(json_object_get(pdfrep, "valid")),
+		      json_is_true(json_object_get(pdfrep, "valid")) ? "PDF 中的每个签名有效、证书可信、签名后未被改动"
+								     : "PDF 签名无效或签名后被改动",
+		      &all);
+		check(checks, "timestamps", ts_ok, ts_ok ? "每个签名都有有效的 RFC 3161 时间戳" : "缺少有效的时间戳", &all);
+	}
+	*report = json_pack("{s:b,s:O,s:o,s:o,s:s}", "ok", all, "contract_id",
+			    json_object_get(events, "contract_id") ? json_object_get(events, "contract_id") : json_null(),
+			    "checks", checks, "pdf", pdfrep ? pdfrep : json_null(), "sha256", pdf_sha);
+	checks = NULL;
+	pdfrep = NULL;
+	rc = all ? 0 : hx_err_set(err, HX_EINVAL, "evidence_invalid", "", "证据包核验未通过");
+done:
+	if (*ca_tmp)
+		unlink(ca_tmp);
+	zip_discard(z);
+	free(evj);
+	free(prj);
+	free(cpt);
+	free(lk);
+	free(ca);
+	free(pdf);
+	json_decref(events);
+	json_decref(proofs);
+	json_decref(checks);
+	json_decref(doc_shas);
+	json_decref(pdfrep);
+	EVP_PKEY_free(logk);
+	return rc;
+}
+
+int hx_contract_keys_make(const char *keys_dir, hx_err *err)
+{
+	EVP_PKEY *k = NULL;
+	int rc = hx_ca_keys_make(keys_dir, err);
+	if (!rc)
+		rc = hx_evidence_log_key(&k, keys_dir, 1, err);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+int hx_contract_verify_package(json_t **report, const void *zip, size_t len, const char *ca_path,
+			       const char *log_key_path, hx_err *err)
+{
+	return hx_evidence_verify_package(report, zip, len, ca_path, log_key_path, err);
+}

@@ -1,0 +1,762 @@
+/* Signing electronic contracts (电子签名): certificates for the signers'
+ * own keys (the browser's non-extractable WebCrypto key, or the
+ * enterprise's seal key kept sealed on the server), revocation, and one
+ * signature from prepare to done — the PDF's incremental update, the bytes
+ * to sign, the signature checked against the certificate, the RFC 3161
+ * timestamp on it, the CMS put into the PDF, the new revision and the
+ * evidence, all in one transaction. A signature whose timestamp cannot be
+ * had waits ("pending") and is completed by the retry: no signature is
+ * ever completed with a local time. */
+#include "contract_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../audit/audit.h"
+#include "../core/timeutil.h"
+#include "../notify/notify.h"
+#include "../registry/registry.h"
+#include "../trust/channels.h"
+
+/* ---- certificates ---- */
+
+static int b64_arg(uint8_t **out, size_t *len, const char *b64, const char *field, size_t max, hx_err *err)
+{
+	if (!b64 || !*b64 || strlen(b64) > max * 2)
+		return hx_err_set(err, HX_EINVAL, "required", field, "缺少或过长的 %s", field);
+	if (hx_b64_decode(out, len, b64) || *len == 0)
+		return hx_err_set(err, HX_EINVAL, "bad_base64", field, "%s 不是有效的 base64", field);
+	return 0;
+}
+
+int hx_contract_cert_issue(json_t **out, hx_ctx *c, const char *holder_kind, const char *holder,
+			   long long enterprise_id, const char *cn, const char *org, const char *spki_b64,
+			   const char *proof_b64, hx_err *err)
+{
+	uint8_t *spki = NULL, *proof = NULL, *cert = NULL;
+	size_t spki_len = 0, proof_len = 0, cert_len = 0;
+	char serial[33], nb[21], na[21], now[21];
+	char *cert_b64 = NULL;
+	int rc;
+	if (!hx_cenv.ca)
+		return hx_err_set(err, HX_EINTERNAL, "no_ca", "", "证书服务未启动");
+	if ((rc = b64_arg(&spki, &spki_len, spki_b64, "spki", 1024, err)))
+		goto done;
+	if (proof_b64) {
+		/* proof of possession: the key signed "hexie-enrol:" + the spki */
+		if ((rc = b64_arg(&proof, &proof_len, proof_b64, "proof", 256, err)))
+			goto done;
+		char *msg = hx_arena_printf(c->arena, "hexie-enrol:%s", spki_b64);
+		if (hx_ec_verify(spki, spki_len, (const unsigned char *)msg, strlen(msg), proof, proof_len, err)) {
+			rc = hx_err_set(err, HX_EINVAL, err->key[0] ? err->key : "bad_proof", "proof",
+					"密钥持有证明无效（proof 应为该密钥对“hexie-enrol:”+spki 的签名）");
+			goto done;
+		}
+	}
+	long long t = hx_now_unix();
+	long long until = t + (long long)HX_SIGNER_CERT_DAYS * 86400;
+	if ((rc = hx_ca_issue(&cert, &cert_len, serial, hx_cenv.ca, spki, spki_len, cn, org,
+			      hx_arena_printf(c->arena, "%s-%.16s", holder_kind, holder), t - 60, until, err)))
+		goto done;
+	hx_iso_from_unix(nb, t - 60);
+	hx_iso_from_unix(na, until);
+	hx_now_iso(now);
+	cert_b64 = hx_b64_encode(cert, cert_len);
+	/* a new key replaces the holder's earlier ones (re-enrolment) */
+	if (strcmp(holder_kind, "seal") != 0) {
+		hx_param r[] = {hx_p_text(now), hx_p_text(holder_kind), hx_p_text(holder)};
+		if ((rc = hx_db_exec(c->db,
+				     "UPDATE certificates SET revoked_at = ?, revoke_reason = 'superseded'"
+				     " WHERE holder_kind = ? AND holder = ? AND revoked_at IS NULL",
+				     r, 3, NULL, err)))
+			goto done;
+	}
+	hx_param p[] = {hx_p_text(serial), hx_p_text(holder_kind), hx_p_text(holder),
+			enterprise_id ? hx_p_int(enterprise_id) : hx_p_null(), hx_p_text(cn), hx_p_text(cert_b64),
+			hx_p_text(nb), hx_p_text(na), hx_p_text(now)};
+	if ((rc = hx_db_exec(c->db,
+			     "INSERT INTO certificates (serial, holder_kind, holder, enterprise_id, cn, cert, not_before,"
+			     " not_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			     p, 9, NULL, err)))
+		goto done;
+	*out = json_pack("{s:s,s:s,s:s,s:s}", "serial", serial, "certificate", cert_b64, "not_after", na, "cn", cn);
+done:
+	free(spki);
+	free(proof);
+	free(cert);
+	free(cert_b64);
+	return rc;
+}
+
+int hx_contract_cert_revoke(hx_ctx *c, const char *serial, const char *reason, hx_err *err)
+{
+	char now[21];
+	hx_now_iso(now);
+	hx_param p[] = {hx_p_text(now), hx_p_text(reason), hx_p_text(serial)};
+	long long n = 0;
+	int rc = hx_db_exec(c->db,
+			    "UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE serial = ? AND revoked_at IS NULL",
+			    p, 3, &n, err);
+	if (!rc && n != 1)
+		rc = hx_err_set(err, HX_ENOTFOUND, "not_found", "serial", "证书不存在或已吊销");
+	return rc;
+}
+
+int hx_contract_crl(unsigned char **der, size_t *len, hx_ctx *c, hx_err *err)
+{
+	hx_rows *r;
+	int rc = hx_db_query(c->db, c->arena, &r,
+			     "SELECT serial, revoked_at FROM certificates WHERE revoked_at IS NOT NULL ORDER BY serial", NULL,
+			     0, err);
+	if (rc)
+		return rc;
+	const char **serials = hx_arena_alloc(c->arena, sizeof(char *) * (size_t)(r->nrows + 1));
+	long long *at = hx_arena_alloc(c->arena, sizeof(long long) * (size_t)(r->nrows + 1));
+	for (int i = 0; i < r->nrows; i++) {
+		serials[i] = hx_rows_get(r, i, "serial");
+		struct tm tm = {0};
+		strptime(hx_rows_get(r, i, "revoked_at"), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		at[i] = (long long)timegm(&tm);
+	}
+	return hx_ca_crl(der, len, hx_cenv.ca, serials, at, (size_t)r->nrows, hx_now_unix(), err);
+}
+
+typedef struct cert_row {
+	const char *serial, *holder_kind, *holder, *cn;
+	long long enterprise_id;
+	uint8_t *der;
+	size_t len;
+} cert_row;
+
+/* The certificate, checked for the party: the holder's, not revoked, in
+ * its validity, issued by our CA. der is freed with the arena. */
+static int cert_for(cert_row *out, hx_ctx *c, const hx_contract_row *k, const char *party, const char *method,
+		    const char *serial, hx_err *err)
+{
+	hx_rows *r;
+	hx_param p[] = {hx_p_text(serial)};
+	int rc;
+	if (!serial || !*serial)
+		return hx_err_set(err, HX_EINVAL, "required", "cert_serial", "缺少签名证书编号（cert_serial）");
+	if ((rc = hx_db_query(c->db, c->arena, &r,
+			      "SELECT serial, holder_kind, holder, enterprise_id, cn, cert, revoked_at FROM certificates"
+			      " WHERE serial = ?",
+			      p, 1, err)))
+		return rc;
+	if (r->nrows != 1)
+		return hx_err_set(err, HX_EINVAL, "cert_unknown", "cert_serial", "签名证书不存在，请重新申请证书");
+	out->serial = hx_rows_get(r, 0, "serial");
+	out->holder_kind = hx_rows_get(r, 0, "holder_kind");
+	out->holder = hx_rows_get(r, 0, "holder");
+	out->cn = hx_rows_get(r, 0, "cn");
+	out->enterprise_id = hx_rows_int(r, 0, "enterprise_id");
+	int mine;
+	if (strcmp(party, "worker") == 0)
+		mine = strcmp(out->holder_kind, "worker") == 0 && strcmp(out->holder, k->worker_id_hash) == 0;
+	else if (strcmp(method, "seal") == 0)
+		mine = strcmp(out->holder_kind, "seal") == 0 && out->enterprise_id == k->enterprise_id;
+	else
+		mine = strcmp(out->holder_kind, "user") == 0 && out->enterprise_id == k->enterprise_id && c->me &&
+		       strtoll(out->holder, NULL, 10) == c->me->user_id;
+	if (!mine)
+		return hx_err_set(err, HX_EINVAL, "cert_not_yours", "cert_serial", "该证书不属于本合同的签署人");
+	if (hx_rows_get(r, 0, "revoked_at"))
+		return hx_err_set(err, HX_EINVAL, "cert_revoked", "cert_serial", "签名证书已吊销，请重新申请证书");
+	uint8_t *der = NULL;
+	size_t len = 0;
+	if (hx_b64_decode(&der, &len, hx_rows_get(r, 0, "cert")))
+		return hx_err_set(err, HX_EINTERNAL, "bad_cert", "", "证书损坏");
+	hx_arena_defer(c->arena, free, der);
+	if ((rc = hx_ca_check_cert(hx_cenv.ca, der, len, hx_now_unix(), err))) {
+		if (strcmp(err->key, "cert_expired") == 0)
+			hx_err_set(err, HX_EINVAL, "cert_expired", "cert_serial", "签名证书已过期，请重新申请证书");
+		return rc;
+	}
+	out->der = der;
+	out->len = len;
+	return 0;
+}
+
+static int turn_check(const hx_contract_row *k, const char *party, hx_err *err)
+{
+	if (strcmp(k->status, "sent") != 0 && strcmp(k->status, "signing") != 0)
+		return hx_err_set(err, HX_ECONFLICT, "not_sendable", "", "合同当前不在待签署状态");
+	if (!hx_contract_needs(k, party))
+		return hx_err_set(err, HX_ECONFLICT, "already_signed", "", "您已签署过本合同");
+	if (k->pending)
+		return hx_err_set(err, HX_ECONFLICT, "signature_pending", "", "另一方的签名正在等待时间戳，请稍后再试");
+	const char *turn = hx_contract_turn(k);
+	if (!turn || strcmp(turn, party) != 0)
+		return hx_err_set(err, HX_ECONFLICT, "not_your_turn", "",
+				  strcmp(party, "worker") == 0 ? "请等待企业先签署" : "请等待劳动者先签署");
+	return 0;
+}
+
+static const char *field_of(const char *party)
+{
+	return strcmp(party, "worker") == 0 ? "worker_signature" : "enterprise_signature";
+}
+
+static const char *reason_of(const char *party)
+{
+	return strcmp(party, "worker") == 0 ? "乙方（劳动者）签署" : "甲方（用人单位）签署";
+}
+
+/* The incremental update of revision base for this signature. */
+static int prepare_doc(hx_pades_prep *prep, hx_ctx *c, long long contract_id, int base, const char *party,
+		       const char *signer, const char *signing_time, hx_err *err)
+{
+	unsigned char *pdf = NULL;
+	size_t len = 0;
+	int rc = hx_contract_doc_get(&pdf, &len, NULL, c, contract_id, base, err);
+	if (rc)
+		return rc;
+	rc = hx_pades_prepare(prep, pdf, len, field_of(party), signer, reason_of(party), signing_time, err);
+	free(pdf);
+	return rc;
+}
+
+int hx_contract_sign_prepare(json_t **out, hx_ctx *c, const hx_contract_row *k, const char *party,
+			     const char *serial, const char *method, hx_err *err)
+{
+	cert_row cr;
+	hx_pades_prep prep = {0};
+	unsigned char *attrs = NULL;
+	size_t alen = 0;
+	char now[21], *attrs_b64 = NULL;
+	int rc;
+	if ((rc = turn_check(k, party, err)) || (rc = cert_for(&cr, c, k, party, method, serial, err)))
+		return rc;
+	hx_now_iso(now);
+	if ((rc = prepare_doc(&prep, c, k->id, k->doc_version, party, cr.cn, now, err)) ||
+	    (rc = hx_cms_signed_attrs(&attrs, &alen, prep.digest, cr.der, cr.len, err)))
+		goto done;
+	attrs_b64 = hx_b64_encode(attrs, alen);
+	long long id = 0;
+	hx_param p[] = {hx_p_int(k->id),	  hx_p_text(party), hx_p_text(method), hx_p_int(k->doc_version),
+			hx_p_text(cr.serial), hx_p_text(cr.cn), hx_p_text(now),	  hx_p_text(attrs_b64),
+			hx_p_text(now)};
+	if ((rc = hx_db_int(c->db, &id,
+			    "INSERT INTO contract_signatures (contract_id, party, method, status, base_version, cert_serial,"
+			    " signer, signing_time, attrs, created_at) VALUES (?, ?, ?, 'prepared', ?, ?, ?, ?, ?, ?)"
+			    " RETURNING id",
+			    p, 9, err)))
+		goto done;
+	*out = json_pack("{s:I,s:s,s:s,s:s}", "signature_id", (json_int_t)id, "to_sign", attrs_b64, "algorithm",
+			 "ECDSA-P256-SHA256", "signing_time", now);
+done:
+	hx_pades_prep_free(&prep);
+	free(attrs);
+	free(attrs_b64);
+	return rc;
+}
+
+/* ---- completion ---- */
+
+typedef struct sig_row {
+	long long id, contract_id;
+	const char *party, *method, *status, *serial, *signer, *signing_time, *attrs_b64, *sig_b64;
+	int base;
+} sig_row;
+
+static int sig_load(sig_row *s, hx_ctx *c, long long id, long long contract_id, hx_err *err)
+{
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(id), hx_p_int(contract_id)};
+	int rc = hx_db_query(c->db, c->arena, &r,
+			     "SELECT id, contract_id, party, method, status, cert_serial, signer, signing_time, attrs, signature,"
+			     " base_version FROM contract_signatures WHERE id = ? AND contract_id = ?",
+			     p, 2, err);
+	if (rc)
+		return rc;
+	if (r->nrows != 1)
+		return hx_err_set(err, HX_ENOTFOUND, "no_signature", "signature_id", "签名请求不存在");
+	s->id = id;
+	s->contract_id = contract_id;
+	s->party = hx_rows_get(r, 0, "party");
+	s->method = hx_rows_get(r, 0, "method");
+	s->status = hx_rows_get(r, 0, "status");
+	s->serial = hx_rows_get(r, 0, "cert_serial");
+	s->signer = hx_rows_get(r, 0, "signer");
+	s->signing_time = hx_rows_get(r, 0, "signing_time");
+	s->attrs_b64 = hx_rows_get(r, 0, "attrs");
+	s->sig_b64 = hx_rows_get(r, 0, "signature");
+	s->base = (int)hx_rows_int(r, 0, "base_version");
+	return 0;
+}
+
+static int with_tx(hx_ctx *c, int write, hx_err *err)
+{
+	return write ? hx_db_begin_write(c->db, err) : hx_db_begin_read(c->db, err);
+}
+
+static int end_tx(hx_ctx *c, int rc, hx_err *err)
+{
+	if (!hx_db_in_tx(c->db))
+		return rc;
+	if (rc) {
+		hx_db_rollback(c->db);
+		return rc;
+	}
+	return hx_db_commit(c->db, err);
+}
+
+/* A timestamp on the signature value: the external TSA when configured,
+ * else the built-in one. Never a local time. */
+static int get_timestamp(unsigned char **tst, size_t *tlen, const unsigned char digest[32], hx_err *err)
+{
+	if (hx_cenv.tsa_url && *hx_cenv.tsa_url)
+		return hx_tsa_client_stamp(tst, tlen, hx_cenv.tsa_url, digest, 5000, err);
+	if (!hx_cenv.tsa)
+		return hx_err_set(err, HX_EIO, "tsa_unavailable", "", "时间戳服务不可用");
+	return hx_tsa_stamp_digest(tst, tlen, hx_cenv.tsa, digest, err);
+}
+
+/* The write transaction that puts a checked, timestamped signature into
+ * the document: the contract must still be on the revision the signature
+ * was prepared on. */
+static int finish(hx_ctx *c, const sig_row *s, const uint8_t *sig, size_t sig_len, const unsigned char *tst,
+		  size_t tlen, hx_err *err)
+{
+	hx_contract_row k;
+	cert_row cr;
+	hx_pades_prep prep = {0};
+	unsigned char *attrs = NULL, *cms = NULL, *check = NULL;
+	size_t alen = 0, cmslen = 0, checklen = 0;
+	char sha[65], prev_sha[65], now[21], gen[32] = "";
+	int rc;
+	if ((rc = hx_contract_load(&k, c, s->contract_id, 0, err)))
+		return rc;
+	if (k.doc_version != s->base)
+		return hx_err_set(err, HX_ECONFLICT, "stale_signature", "", "合同文件已变化，请重新签署");
+	if (!hx_contract_needs(&k, s->party))
+		return hx_err_set(err, HX_ECONFLICT, "already_signed", "", "您已签署过本合同");
+	if (strcmp(k.status, "sent") != 0 && strcmp(k.status, "signing") != 0)
+		return hx_err_set(err, HX_ECONFLICT, "not_sendable", "", "合同当前不在待签署状态");
+	if ((rc = cert_for(&cr, c, &k, s->party, s->method, s->serial, err)))
+		return rc;
+	if ((rc = prepare_doc(&prep, c, k.id, s->base, s->party, s->signer, s->signing_time, err)) ||
+	    (rc = hx_cms_signed_attrs(&check, &checklen, prep.digest, cr.der, cr.len, err)))
+		goto done;
+	if (hx_b64_decode(&attrs, &alen, s->attrs_b64) || alen != checklen || memcmp(attrs, check, alen) != 0) {
+		rc = hx_err_set(err, HX_EINTERNAL, "prepare_mismatch", "", "签名准备数据不一致");
+		goto done;
+	}
+	size_t ilen = 0;
+	const unsigned char *issuing = hx_ca_issuing_der(hx_cenv.ca, &ilen);
+	const unsigned char *chain[] = {issuing};
+	size_t chain_len[] = {ilen};
+	if ((rc = hx_cms_assemble(&cms, &cmslen, attrs, alen, sig, sig_len, cr.der, cr.len, chain, chain_len, 1, tst, tlen,
+				  err)) ||
+	    (rc = hx_pades_embed(&prep, cms, cmslen, err)))
+		goto done;
+	unsigned char sd[32];
+	if ((rc = hx_cms_signature_digest(sd, sig, sig_len, err)))
+		goto done;
+	char ca_path[4096];
+	snprintf(ca_path, sizeof ca_path, "%s/ca.crt", hx_cenv.keys_dir);
+	if ((rc = hx_tsa_verify_token(tst, tlen, sd, ca_path, gen, err)))
+		goto done;
+	memcpy(prev_sha, k.doc_sha256 ? k.doc_sha256 : "", 65);
+	prev_sha[64] = 0;
+	int version = k.doc_version + 1;
+	if ((rc = hx_contract_doc_put(c, k.id, version, prep.pdf, prep.len, sha, err)))
+		goto done;
+	hx_now_iso(now);
+	int w_after = strcmp(s->party, "worker") == 0 ? 0 : hx_contract_needs(&k, "worker");
+	int e_after = strcmp(s->party, "enterprise") == 0 ? 0 : hx_contract_needs(&k, "enterprise");
+	int complete = !w_after && !e_after;
+	const char *col = strcmp(s->party, "worker") == 0 ? "worker_signed_at" : "enterprise_signed_at";
+	hx_param p[] = {hx_p_int(version), hx_p_text(sha), hx_p_text(now), hx_p_text(complete ? "signed" : "signing"),
+			complete ? hx_p_text(now) : hx_p_null(), hx_p_text(now), hx_p_int(k.id), hx_p_int(s->base)};
+	long long n = 0;
+	if ((rc = hx_db_exec(c->db,
+			     hx_arena_printf(c->arena,
+					     "UPDATE contracts SET doc_version = ?, doc_sha256 = ?, %s = ?, status = ?,"
+					     " completed_at = ?, pending = 0, updated_at = ? WHERE id = ? AND doc_version = ?",
+					     col),
+			     p, 8, &n, err)))
+		goto done;
+	if (n != 1) {
+		rc = hx_err_set(err, HX_ECONFLICT, "stale_signature", "", "合同文件已变化，请重新签署");
+		goto done;
+	}
+	char *sig_b64 = hx_b64_encode(sig, sig_len);
+	hx_param q[] = {hx_p_text(sig_b64), hx_p_text(gen), hx_p_text(now), hx_p_int(s->id)};
+	rc = hx_db_exec(c->db,
+			"UPDATE contract_signatures SET status = 'done', signature = ?, timestamp_time = ?, signed_at = ?,"
+			" last_error = NULL WHERE id = ?",
+			q, 4, NULL, err);
+	free(sig_b64);
+	if (rc)
+		goto done;
+	char tst_sha[65];
+	hx_sha256_hex(tst_sha, tst, tlen);
+	const char *actor = strcmp(s->party, "worker") == 0 ? hx_arena_printf(c->arena, "worker:%lld", k.worker_id)
+							    : s->method && strcmp(s->method, "seal") == 0
+								      ? hx_arena_printf(c->arena, "seal:%lld", k.enterprise_id)
+								      : hx_contract_actor(c);
+	if ((rc = hx_evidence_add(c, k.id, "signed", actor,
+				  json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "party", s->party, "method", s->method,
+					    "signer", s->signer, "cert_serial", s->serial, "version", version, "sha256", sha,
+					    "previous_sha256", prev_sha, "signing_time", s->signing_time),
+				  err)) ||
+	    (rc = hx_evidence_add(c, k.id, "timestamped", "tsa",
+				  json_pack("{s:s,s:s,s:s,s:s}", "party", s->party, "gen_time", gen, "token_sha256", tst_sha,
+					    "tsa", hx_cenv.tsa_url && *hx_cenv.tsa_url ? hx_cenv.tsa_url : "built-in"),
+				  err)))
+		goto done;
+	if (complete) {
+		k.status = "signed";
+		k.completed_at = now;
+		k.doc_version = version;
+		rc = hx_contract_on_signed(c, &k, err);
+	} else {
+		/* the other side's turn */
+		if (strcmp(s->party, "worker") == 0)
+			rc = hx_notify_enterprise(c, k.enterprise_id,
+						  hx_arena_printf(c->arena, "%s已签署劳动合同，待企业签署", k.worker_name),
+						  hx_arena_printf(c->arena, "/contracts/%lld", k.id), err);
+		else if (k.worker_phone && *k.worker_phone) {
+			char *tok = NULL;
+			if (hx_contract_link(&tok, c, &k, err) == 0) {
+				rc = hx_message_queue(c, k.worker_phone, "电子劳动合同",
+						      hx_arena_printf(c->arena,
+								      "【和谐劳动】%s已签署劳动合同，请打开 %s/s/%s 核验身份后签署。",
+								      k.enterprise_name, hx_cenv.base_url, tok),
+						      err);
+				free(tok);
+			}
+		}
+	}
+done:
+	hx_pades_prep_free(&prep);
+	free(attrs);
+	free(check);
+	free(cms);
+	return rc;
+}
+
+/* Marks a checked signature as waiting for its timestamp. */
+static int mark_pending(hx_ctx *c, const sig_row *s, const char *sig_b64, const hx_err *why, hx_err *err)
+{
+	char now[21];
+	hx_now_iso(now);
+	hx_param p[] = {hx_p_text(sig_b64), hx_p_text(why->msg), hx_p_int(s->id)};
+	int rc = hx_db_exec(c->db,
+			    "UPDATE contract_signatures SET status = 'pending', signature = ?, attempts = attempts + 1,"
+			    " last_error = ? WHERE id = ?",
+			    p, 3, NULL, err);
+	hx_param q[] = {hx_p_text(now), hx_p_int(s->contract_id)};
+	if (!rc)
+		rc = hx_db_exec(c->db, "UPDATE contracts SET pending = 1, updated_at = ? WHERE id = ?", q, 2, NULL, err);
+	if (!rc && strcmp(s->status, "prepared") == 0)
+		rc = hx_evidence_add(c, s->contract_id, "timestamp_pending", "system",
+				     json_pack("{s:s,s:s}", "party", s->party, "reason", why->msg), err);
+	return rc;
+}
+
+/* Steps after the signature bytes are known; own transactions. */
+static int complete_with(hx_ctx *c, long long contract_id, long long sig_id, const char *party, const uint8_t *sig,
+			 size_t sig_len, int *pending, hx_err *err)
+{
+	sig_row s;
+	hx_contract_row k;
+	cert_row cr;
+	uint8_t *attrs = NULL;
+	size_t alen = 0;
+	unsigned char *tst = NULL, sd[32];
+	size_t tlen = 0;
+	int rc;
+	*pending = 0;
+	/* 1. read and check, without holding the write lock */
+	if ((rc = with_tx(c, 0, err)))
+		return rc;
+	if ((rc = sig_load(&s, c, sig_id, contract_id, err)) || (rc = hx_contract_load(&k, c, contract_id, 0, err)))
+		goto read_done;
+	if (party && strcmp(s.party, party) != 0) {
+		rc = hx_err_set(err, HX_ENOTFOUND, "no_signature", "signature_id", "签名请求不存在");
+		goto read_done;
+	}
+	if (strcmp(s.status, "prepared") != 0 && strcmp(s.status, "pending") != 0) {
+		rc = hx_err_set(err, HX_ECONFLICT, "already_signed", "", "该签名已完成");
+		goto read_done;
+	}
+	if (strcmp(s.status, "pending") == 0 && party) {
+		rc = hx_err_set(err, HX_ECONFLICT, "signature_pending", "", "签名已提交，正在等待时间戳");
+		goto read_done;
+	}
+	if (k.doc_version != s.base) {
+		rc = hx_err_set(err, HX_ECONFLICT, "stale_signature", "", "合同文件已变化，请重新签署");
+		goto read_done;
+	}
+	if (!hx_contract_needs(&k, s.party)) {
+		rc = hx_err_set(err, HX_ECONFLICT, "already_signed", "", "您已签署过本合同");
+		goto read_done;
+	}
+	if ((rc = cert_for(&cr, c, &k, s.party, s.method, s.serial, err)))
+		goto read_done;
+	if (hx_b64_decode(&attrs, &alen, s.attrs_b64)) {
+		rc = hx_err_set(err, HX_EINTERNAL, "bad_attrs", "", "签名数据损坏");
+		goto read_done;
+	}
+	if ((rc = hx_cms_check_signature(attrs, alen, sig, sig_len, cr.der, cr.len, err))) {
+		rc = hx_err_set(err, HX_EINVAL, "bad_signature", "signature", "签名与待签署内容或证书不符");
+		goto read_done;
+	}
+	rc = hx_cms_signature_digest(sd, sig, sig_len, err);
+read_done:
+	free(attrs);
+	hx_db_rollback(c->db);
+	if (rc)
+		return rc;
+	/* 2. the timestamp, outside any transaction */
+	hx_err ts_err = {0};
+	int ts_rc = get_timestamp(&tst, &tlen, sd, &ts_err);
+	/* 3. one write transaction: all of it or none */
+	if ((rc = with_tx(c, 1, err)))
+		goto out;
+	if ((rc = sig_load(&s, c, sig_id, contract_id, err)))
+		goto write_done;
+	if (strcmp(s.status, "prepared") != 0 && strcmp(s.status, "pending") != 0) {
+		rc = hx_err_set(err, HX_ECONFLICT, "already_signed", "", "该签名已完成");
+		goto write_done;
+	}
+	if (ts_rc) {
+		char *b64 = hx_b64_encode(sig, sig_len);
+		/* the unique index admits one non-prepared signature per party */
+		rc = mark_pending(c, &s, b64, &ts_err, err);
+		free(b64);
+		if (!rc)
+			*pending = 1;
+		goto write_done;
+	}
+	rc = finish(c, &s, sig, sig_len, tst, tlen, err);
+	if (!rc && hx_contract_fault("sign_commit")) {
+		/* the crash test: die with the transaction open */
+		_exit(86);
+	}
+write_done:
+	rc = end_tx(c, rc, err);
+out:
+	free(tst);
+	return rc;
+}
+
+int hx_contract_sign_complete(hx_ctx *c, long long contract_id, long long signature_id, const char *party,
+			      const char *sig_b64, int *pending, hx_err *err)
+{
+	uint8_t *sig = NULL;
+	size_t len = 0;
+	int rc = b64_arg(&sig, &len, sig_b64, "signature", 512, err);
+	if (rc)
+		return rc;
+	rc = complete_with(c, contract_id, signature_id, party, sig, len, pending, err);
+	free(sig);
+	return rc;
+}
+
+/* ---- the enterprise seal ---- */
+
+int hx_contract_seal_make(json_t **out, hx_ctx *c, long long enterprise_id, hx_err *err)
+{
+	char *sealed = NULL, *spki_b64 = NULL, now[21];
+	unsigned char *spki = NULL;
+	size_t spki_len = 0;
+	const char *name;
+	json_t *cert = NULL;
+	int rc;
+	if ((rc = hx_registry_enterprise_name(&name, c, enterprise_id, err)))
+		return rc;
+	if ((rc = hx_seal_key_new(&sealed, &spki, &spki_len, c->keys->pii, err)))
+		return rc;
+	spki_b64 = hx_b64_encode(spki, spki_len);
+	if ((rc = hx_contract_cert_issue(&cert, c, "seal", hx_arena_printf(c->arena, "%lld", enterprise_id), enterprise_id,
+					 name, name, spki_b64, NULL, err)))
+		goto done;
+	hx_now_iso(now);
+	/* the old seal's certificate is revoked with the key */
+	hx_param r[] = {hx_p_text(now), hx_p_int(enterprise_id)};
+	if ((rc = hx_db_exec(c->db,
+			     "UPDATE certificates SET revoked_at = ?, revoke_reason = 'superseded' WHERE serial IN"
+			     " (SELECT cert_serial FROM seal_keys WHERE enterprise_id = ?)",
+			     r, 2, NULL, err)))
+		goto done;
+	hx_param p[] = {hx_p_int(enterprise_id), hx_p_text(sealed), hx_p_text(json_string_value(json_object_get(cert, "serial"))),
+			hx_p_text(now)};
+	hx_param d[] = {hx_p_int(enterprise_id)};
+	if ((rc = hx_db_exec(c->db, "DELETE FROM seal_keys WHERE enterprise_id = ?", d, 1, NULL, err)) ||
+	    (rc = hx_db_exec(c->db, "INSERT INTO seal_keys (enterprise_id, key_enc, cert_serial, created_at) VALUES (?, ?, ?, ?)",
+			     p, 4, NULL, err)) ||
+	    (rc = hx_audit_write(c, "contract.seal_make", "enterprise", enterprise_id, name, NULL, err)))
+		goto done;
+	*out = json_pack("{s:O,s:O}", "cert_serial", json_object_get(cert, "serial"), "not_after",
+			 json_object_get(cert, "not_after"));
+done:
+	json_decref(cert);
+	free(sealed);
+	free(spki);
+	free(spki_b64);
+	return rc;
+}
+
+int hx_contract_seal_sign(hx_ctx *c, long long contract_id, int *pending, hx_err *err)
+{
+	hx_contract_row k;
+	json_t *prep = NULL;
+	unsigned char *sig = NULL;
+	uint8_t *attrs = NULL;
+	size_t siglen = 0, alen = 0;
+	char *key = NULL;
+	long long sid = 0;
+	int rc;
+	if ((rc = with_tx(c, 1, err)))
+		return rc;
+	if ((rc = hx_contract_load(&k, c, contract_id, 1, err)))
+		goto tx;
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(k.enterprise_id)};
+	if ((rc = hx_db_query(c->db, c->arena, &r, "SELECT key_enc, cert_serial FROM seal_keys WHERE enterprise_id = ?", p,
+			      1, err)))
+		goto tx;
+	if (r->nrows != 1) {
+		rc = hx_err_set(err, HX_ECONFLICT, "no_seal", "", "企业尚未设置电子印章，请先生成印章密钥");
+		goto tx;
+	}
+	key = strdup(hx_rows_get(r, 0, "key_enc"));
+	if ((rc = hx_contract_sign_prepare(&prep, c, &k, "enterprise", hx_rows_get(r, 0, "cert_serial"), "seal", err)))
+		goto tx;
+	sid = json_integer_value(json_object_get(prep, "signature_id"));
+	if (hx_b64_decode(&attrs, &alen, json_string_value(json_object_get(prep, "to_sign")))) {
+		rc = hx_err_set(err, HX_EINTERNAL, "bad_attrs", "", "签名数据损坏");
+		goto tx;
+	}
+	rc = hx_seal_key_sign(&sig, &siglen, key, c->keys->pii, attrs, alen, err);
+tx:
+	rc = end_tx(c, rc, err);
+	if (!rc)
+		rc = complete_with(c, contract_id, sid, "enterprise", sig, siglen, pending, err);
+	json_decref(prep);
+	free(sig);
+	free(attrs);
+	free(key);
+	return rc;
+}
+
+/* ---- background: pending timestamps, expiry, reminders, checkpoints ---- */
+
+static int retry_pending(hx_ctx *c, hx_err *err)
+{
+	hx_rows *r;
+	int rc;
+	if ((rc = with_tx(c, 0, err)))
+		return rc;
+	rc = hx_db_query(c->db, c->arena, &r,
+			 "SELECT id, contract_id, signature FROM contract_signatures WHERE status = 'pending' ORDER BY id LIMIT 50",
+			 NULL, 0, err);
+	hx_db_rollback(c->db);
+	if (rc)
+		return rc;
+	for (int i = 0; i < r->nrows; i++) {
+		uint8_t *sig = NULL;
+		size_t len = 0;
+		int pending = 0;
+		hx_err e = {0};
+		if (hx_b64_decode(&sig, &len, hx_rows_get(r, i, "signature")))
+			continue;
+		complete_with(c, hx_rows_int(r, i, "contract_id"), hx_rows_int(r, i, "id"), NULL, sig, len, &pending, &e);
+		free(sig);
+		if (pending) /* the TSA is still down: try the rest later */
+			break;
+	}
+	return 0;
+}
+
+static int expire_and_remind(hx_ctx *c, hx_err *err)
+{
+	char now[21], soon[21];
+	hx_now_iso(now);
+	hx_iso_from_unix(soon, hx_now_unix() + 86400);
+	hx_rows *r;
+	int rc;
+	if ((rc = with_tx(c, 1, err)))
+		return rc;
+	hx_param p[] = {hx_p_text(now)};
+	if ((rc = hx_db_query(c->db, c->arena, &r,
+			      "SELECT id FROM contracts WHERE status IN ('sent', 'signing') AND pending = 0 AND expires_at < ?"
+			      " LIMIT 100",
+			      p, 1, err)))
+		goto done;
+	for (int i = 0; !rc && i < r->nrows; i++) {
+		long long id = hx_rows_int(r, i, "id");
+		hx_contract_row k;
+		if ((rc = hx_contract_load(&k, c, id, 0, err)))
+			break;
+		hx_param q[] = {hx_p_text(now), hx_p_int(id)};
+		if ((rc = hx_db_exec(c->db, "UPDATE contracts SET status = 'expired', closed_reason = 'expired', updated_at = ? WHERE id = ?",
+				     q, 2, NULL, err)) ||
+		    (rc = hx_evidence_add(c, id, "expired", "system", json_pack("{s:s}", "expires_at", k.expires_at), err)))
+			break;
+		rc = hx_notify_enterprise(c, k.enterprise_id,
+					  hx_arena_printf(c->arena, "%s的劳动合同已过签署期限未签署", k.worker_name),
+					  hx_arena_printf(c->arena, "/contracts/%lld", id), err);
+	}
+	hx_param s[] = {hx_p_text(soon), hx_p_text(now)};
+	if (!rc)
+		rc = hx_db_query(c->db, c->arena, &r,
+				 "SELECT id FROM contracts WHERE status IN ('sent', 'signing') AND reminded_at IS NULL"
+				 " AND expires_at < ? AND expires_at > ? LIMIT 100",
+				 s, 2, err);
+	for (int i = 0; !rc && i < r->nrows; i++) {
+		long long id = hx_rows_int(r, i, "id");
+		hx_contract_row k;
+		if ((rc = hx_contract_load(&k, c, id, 0, err)))
+			break;
+		hx_param q[] = {hx_p_text(now), hx_p_int(id)};
+		if ((rc = hx_db_exec(c->db, "UPDATE contracts SET reminded_at = ? WHERE id = ?", q, 2, NULL, err)))
+			break;
+		const char *turn = hx_contract_turn(&k);
+		char *tok = NULL;
+		if (turn && strcmp(turn, "worker") == 0 && k.worker_phone && hx_contract_link(&tok, c, &k, err) == 0) {
+			rc = hx_message_queue(c, k.worker_phone, "电子劳动合同",
+					      hx_arena_printf(c->arena,
+							      "【和谐劳动】提醒：%s发送的劳动合同将于%.10s到期未签，请打开 %s/s/%s 签署。",
+							      k.enterprise_name, k.expires_at, hx_cenv.base_url, tok),
+					      err);
+			free(tok);
+		} else if (turn)
+			rc = hx_notify_enterprise(c, k.enterprise_id,
+						  hx_arena_printf(c->arena, "提醒：%s的劳动合同将于%.10s到期，待企业签署",
+								  k.worker_name, k.expires_at),
+						  hx_arena_printf(c->arena, "/contracts/%lld", id), err);
+		hx_err_clear(err);
+		if (!rc)
+			rc = hx_evidence_add(c, id, "reminded", "system", json_pack("{s:s?}", "turn", turn), err);
+	}
+	if (!rc)
+		rc = hx_evidence_checkpoint(c, NULL, err);
+done:
+	return end_tx(c, rc, err);
+}
+
+int hx_contract_run_pending(hx_store *s, const hx_keys *keys, const char *data_dir, hx_err *err)
+{
+	hx_db *db;
+	hx_arena *a = hx_arena_new();
+	int rc = hx_db_get(&db, s, err);
+	if (rc) {
+		hx_arena_free(a);
+		return rc;
+	}
+	hx_ctx c = {.db = db, .arena = a, .keys = keys, .ip = "background", .data_dir = data_dir};
+	rc = retry_pending(&c, err);
+	if (!rc)
+		rc = expire_and_remind(&c, err);
+	hx_db_put(db);
+	hx_arena_free(a);
+	if (!rc)
+		rc = hx_contract_batches_run(s, keys, data_dir, err);
+	return rc;
+}
