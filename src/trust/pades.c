@@ -30,6 +30,8 @@
 #define DEPTH_MAX 32           /* nesting of PDF arrays and dictionaries */
 #define SECTIONS_MAX 256       /* xref sections followed through /Prev */
 #define LOADS_MAX 100000       /* indirect objects read per document */
+#define SCAN_FACTOR 64         /* bytes parsed per byte of the file, at most */
+#define SCAN_BASE ((size_t)4 << 20)
 #define FIELDS_MAX 1024        /* form fields visited */
 #define FIELD_DEPTH_MAX 8      /* /Kids levels of the form field tree */
 #define REF_CHAIN_MAX 8        /* a reference to a reference to … */
@@ -627,7 +629,7 @@ static int keyword_at(const unsigned char *p, size_t i, size_t end, const char *
 }
 
 typedef struct reader reader;
-static int parse_value(const reader *d, size_t *pos, size_t end, int depth, val *v);
+static int parse_value(reader *d, size_t *pos, size_t end, int depth, val *v);
 
 static int scan_name(const unsigned char *p, size_t *pos, size_t end)
 {
@@ -746,9 +748,10 @@ struct reader {
 	size_t xref_off; /* the newest xref section: an update's /Prev */
 	val trailer;     /* the newest trailer dictionary */
 	size_t loads;
+	size_t scanned, scan_max; /* bytes parsed, against a multiple of the size */
 };
 
-static int scan_array(const reader *d, size_t *pos, size_t end, int depth)
+static int scan_array(reader *d, size_t *pos, size_t end, int depth)
 {
 	size_t i = *pos + 1;
 	for (;;) {
@@ -765,7 +768,7 @@ static int scan_array(const reader *d, size_t *pos, size_t end, int depth)
 	}
 }
 
-static int scan_dict(const reader *d, size_t *pos, size_t end, int depth)
+static int scan_dict(reader *d, size_t *pos, size_t end, int depth)
 {
 	size_t i = *pos + 2;
 	for (;;) {
@@ -787,7 +790,7 @@ static int scan_dict(const reader *d, size_t *pos, size_t end, int depth)
 
 /* One value at p[*pos..end): a name, string, number, reference, array,
  * dictionary, boolean or null. Streams and keywords are no values. */
-static int parse_value(const reader *d, size_t *pos, size_t end, int depth, val *v)
+static int parse_value(reader *d, size_t *pos, size_t end, int depth, val *v)
 {
 	const unsigned char *p = d->p;
 	size_t i = skip_ws(p, *pos, end);
@@ -821,11 +824,15 @@ static int parse_value(const reader *d, size_t *pos, size_t end, int depth, val 
 		return -1;
 	v->e = i;
 	*pos = i;
+	/* Values are parsed again each time one of their entries is looked
+	 * up: the total is bounded, whatever the objects refer to. */
+	if (depth == 0 && (d->scanned += i - v->s) > d->scan_max)
+		return -1;
 	return 0;
 }
 
 /* 1 when v is the name /want (#xx escapes decoded). */
-static int name_is(const reader *d, const val *v, const char *want)
+static int name_is(reader *d, const val *v, const char *want)
 {
 	if (v->t != V_NAME)
 		return 0;
@@ -843,7 +850,7 @@ static int name_is(const reader *d, const val *v, const char *want)
 
 /* The next entry of a dictionary; *i is 0 before the first. 1 while there
  * is one, 0 at the end, -1 on a syntax error. */
-static int dict_next(const reader *d, const val *dict, size_t *i, val *key, val *value)
+static int dict_next(reader *d, const val *dict, size_t *i, val *key, val *value)
 {
 	if (dict->t != V_DICT)
 		return -1;
@@ -858,7 +865,7 @@ static int dict_next(const reader *d, const val *dict, size_t *i, val *key, val 
 	return 1;
 }
 
-static int dict_get(const reader *d, const val *dict, const char *key, val *out)
+static int dict_get(reader *d, const val *dict, const char *key, val *out)
 {
 	size_t i = 0;
 	val k;
@@ -871,7 +878,7 @@ static int dict_get(const reader *d, const val *dict, const char *key, val *out)
 }
 
 /* The next item of an array; *i is 0 before the first. */
-static int arr_next(const reader *d, const val *arr, size_t *i, val *item)
+static int arr_next(reader *d, const val *arr, size_t *i, val *item)
 {
 	if (arr->t != V_ARRAY)
 		return -1;
@@ -992,7 +999,7 @@ static int xref_section(reader *d, size_t off, val *trailer)
 }
 
 /* The offset after the last "startxref" of the file. */
-static int find_startxref(const reader *d, size_t *off)
+static int find_startxref(reader *d, size_t *off)
 {
 	static const char kw[] = "startxref";
 	size_t k = sizeof kw - 1;
@@ -1026,6 +1033,7 @@ static int reader_open(reader *d, const unsigned char *p, size_t len, const char
 	d->p = p;
 	d->len = len;
 	d->max_obj = len / 8 + 1024; /* an xref entry takes 20 bytes */
+	d->scan_max = SCAN_FACTOR * len + SCAN_BASE;
 	*why = "文件头不是 %PDF-";
 	if (!p || len < 8 || memcmp(p, "%PDF-", 5) != 0)
 		return -1;
@@ -1158,7 +1166,7 @@ static void text_utf8(char *out, size_t cap, const unsigned char *s, size_t n)
 }
 
 /* The bytes of a string value, literal or hex, into out (cap bytes). */
-static int str_bytes(const reader *d, const val *v, unsigned char *out, size_t cap, size_t *n)
+static int str_bytes(reader *d, const val *v, unsigned char *out, size_t cap, size_t *n)
 {
 	const unsigned char *p = d->p;
 	size_t k = 0, i = v->s + 1, end = v->e - 1;
@@ -1210,7 +1218,7 @@ static int str_bytes(const reader *d, const val *v, unsigned char *out, size_t c
 }
 
 /* A short text string value as UTF-8; "" when it is none. */
-static void val_text(const reader *d, const val *v, char *out, size_t cap)
+static void val_text(reader *d, const val *v, char *out, size_t cap)
 {
 	unsigned char b[FIELD_NAME_MAX * 2];
 	size_t n = 0;
@@ -1464,12 +1472,12 @@ static void put_literal(buf *o, const char *s)
 	buf_puts(o, ")");
 }
 
-static void put_raw(buf *o, const reader *d, const val *v)
+static void put_raw(buf *o, reader *d, const val *v)
 {
 	buf_put(o, d->p + v->s, v->e - v->s);
 }
 
-static void put_entry(buf *o, const reader *d, const val *k, const val *v)
+static void put_entry(buf *o, reader *d, const val *k, const val *v)
 {
 	buf_puts(o, "\n");
 	put_raw(o, d, k);
@@ -1478,7 +1486,7 @@ static void put_entry(buf *o, const reader *d, const val *k, const val *v)
 }
 
 /* The items of an array (if arr is one), each followed by a space. */
-static int put_items(buf *o, const reader *d, const val *arr)
+static int put_items(buf *o, reader *d, const val *arr)
 {
 	size_t i = 0;
 	val it;
@@ -1493,7 +1501,7 @@ static int put_items(buf *o, const reader *d, const val *arr)
 }
 
 /* Every entry of dict except the names in skip (NULL-terminated). */
-static int put_entries_except(buf *o, const reader *d, const val *dict, const char *const *skip)
+static int put_entries_except(buf *o, reader *d, const val *dict, const char *const *skip)
 {
 	size_t i = 0;
 	val k, v;
@@ -1548,11 +1556,11 @@ static void put_widget(buf *o, const doc *dc, update *u)
 
 /* The Catalog again, with /AcroForm inline: the old form's entries, its
  * fields and the new one, /SigFlags 3 (SignaturesExist | AppendOnly). */
-static int put_catalog(buf *o, const doc *dc, update *u)
+static int put_catalog(buf *o, doc *dc, update *u)
 {
 	static const char *const skip_cat[] = {"AcroForm", NULL};
 	static const char *const skip_form[] = {"Fields", "SigFlags", NULL};
-	const reader *d = &dc->d;
+	reader *d = &dc->d;
 	obj_begin(o, u, dc->cat_ref.n, dc->cat_ref.gen);
 	if (put_entries_except(o, d, &dc->cat, skip_cat) < 0)
 		return -1;
@@ -1583,9 +1591,9 @@ static int put_page(buf *o, doc *dc, update *u)
 	return 0;
 }
 
-static void put_xref(buf *o, const doc *dc, update *u)
+static void put_xref(buf *o, doc *dc, update *u)
 {
-	const reader *d = &dc->d;
+	reader *d = &dc->d;
 	size_t xoff = o->len;
 	val info, id;
 	for (size_t i = 1; i < u->nobj; i++) /* by object number */
@@ -1617,7 +1625,7 @@ static void put_xref(buf *o, const doc *dc, update *u)
 
 static int write_update(buf *o, doc *dc, update *u)
 {
-	const reader *d = &dc->d;
+	reader *d = &dc->d;
 	val size;
 	long long n = (long long)d->top;
 	if (dict_get(d, &d->trailer, "Size", &size) == 1 && size.t == V_INT && size.n > n &&
@@ -1740,7 +1748,7 @@ static int sig_valid(const sig_result *r)
 
 /* /M as ISO 8601 when it is "D:YYYYMMDDHHmmSSZ" (what prepare writes),
  * else its text. */
-static void signing_time(const reader *d, const val *sig, char *out, size_t cap)
+static void signing_time(reader *d, const val *sig, char *out, size_t cap)
 {
 	char t[48];
 	val m;
@@ -1759,7 +1767,7 @@ static void signing_time(const reader *d, const val *sig, char *out, size_t cap)
 }
 
 /* /ByteRange [0 a b c]: the hole [a, b) is exactly the <…> of /Contents. */
-static int byte_range(const reader *d, const val *sig, size_t br[4], val *contents)
+static int byte_range(reader *d, const val *sig, size_t br[4], val *contents)
 {
 	val arr, it;
 	size_t i = 0, k = 0;
@@ -1778,7 +1786,7 @@ static int byte_range(const reader *d, const val *sig, size_t br[4], val *conten
 	return contents->s == br[1] && contents->e == br[2] ? 0 : -1;
 }
 
-static int range_digest(const reader *d, const size_t br[4], unsigned char out[32])
+static int range_digest(reader *d, const size_t br[4], unsigned char out[32])
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	int ok = m && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(m, d->p, br[1]) == 1 &&

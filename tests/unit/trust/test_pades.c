@@ -303,6 +303,29 @@ static blob cairo_contract(void)
 	return (blob){(unsigned char *)bytes, len};
 }
 
+/* A PDF of the objects 1…n (objs[i] is object i + 1) with a classic xref
+ * table; trailer holds the trailer's entries besides /Size. */
+static blob build_pdf(const char *const *objs, size_t n, const char *trailer)
+{
+	size_t off[64], len = 0, cap = 64;
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(objs[i]) + 64;
+	char *p = malloc(cap + strlen(trailer) + 256);
+	assert_non_null(p);
+	assert_true(n < 64);
+	len += (size_t)sprintf(p + len, "%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n");
+	for (size_t i = 0; i < n; i++) {
+		off[i] = len;
+		len += (size_t)sprintf(p + len, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+	}
+	size_t x = len;
+	len += (size_t)sprintf(p + len, "xref\n0 %zu\n0000000000 65535 f \n", n + 1);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(p + len, "%010zu 00000 n \n", off[i]);
+	len += (size_t)sprintf(p + len, "trailer\n<< /Size %zu %s >>\nstartxref\n%zu\n%%%%EOF\n", n + 1, trailer, x);
+	return (blob){(unsigned char *)p, len};
+}
+
 /* A PDF as another tool might write it: an /AcroForm and /Annots by
  * reference, a text field "name" already there, a trailer /ID. */
 static blob small_pdf(void)
@@ -313,27 +336,12 @@ static blob small_pdf(void)
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Annots 5 0 R >>",
 		"<< /Length 15 >>\nstream\n0 0 m 99 99 l S\nendstream",
 		"[6 0 R]",
-		"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (Zhang \\(San\\)) /Rect [10 10 90 30] "
-		"/P 3 0 R >>",
+		("<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (Zhang \\(San\\)) /Rect [10 10 90 30] "
+		 "/P 3 0 R >>"),
 		"<< /Fields [6 0 R] /DA (/Helv 0 Tf 0 g) >>",
 	};
-	size_t off[8], n = 0, cap = 4096;
-	char *p = malloc(cap);
-	assert_non_null(p);
-	n += (size_t)snprintf(p + n, cap - n, "%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n");
-	for (size_t i = 0; i < 7; i++) {
-		off[i] = n;
-		n += (size_t)snprintf(p + n, cap - n, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
-	}
-	size_t x = n;
-	n += (size_t)snprintf(p + n, cap - n, "xref\n0 8\n0000000000 65535 f \n");
-	for (size_t i = 0; i < 7; i++)
-		n += (size_t)snprintf(p + n, cap - n, "%010zu 00000 n \n", off[i]);
-	n += (size_t)snprintf(p + n, cap - n,
-			      "trailer\n<< /Size 8 /Root 1 0 R /ID [<0123456789ABCDEF0123456789ABCDEF> "
-			      "<0123456789ABCDEF0123456789ABCDEF>] >>\nstartxref\n%zu\n%%%%EOF\n", x);
-	assert_true(n < cap);
-	return (blob){(unsigned char *)p, n};
+	return build_pdf(objs, 7, "/Root 1 0 R /ID [<0123456789ABCDEF0123456789ABCDEF> "
+				  "<0123456789ABCDEF0123456789ABCDEF>]");
 }
 
 static void keep(const char *name, const blob *b)
@@ -817,6 +825,54 @@ static void test_garbage_and_truncated_pdfs_are_refused(void **s)
 	free(b.p);
 }
 
+/* Cycles and repeated references end as errors, quickly. */
+static void test_hostile_structures_end_quickly(void **s)
+{
+	(void)s;
+	static const char *const pages[] = {"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+					    "<< /Type /Page /Parent 2 0 R >>"};
+	const char *cyc_ref[] = {"4 0 R", pages[0], pages[1], "1 0 R"};
+	const char *cyc_kids[] = {"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>", pages[0],
+				  pages[1], "<< /T (a) /FT /Sig /Kids [4 0 R] >>"};
+	const char *cyc_pages[] = {"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R] >>",
+				   pages[1]};
+	blob b = build_pdf(cyc_ref, 4, "/Root 1 0 R");
+	expect_bad(b.p, b.len);
+	free(b.p);
+	b = build_pdf(cyc_kids, 4, "/Root 1 0 R");
+	expect_bad(b.p, b.len);
+	free(b.p);
+	b = build_pdf(cyc_pages, 3, "/Root 1 0 R");
+	hx_err e = {0};
+	hx_pades_prep p;
+	assert_int_equal(hx_pades_prepare(&p, b.p, b.len, "f", NULL, NULL, "2025-01-31T08:00:00Z", &e), HX_EINVAL);
+	free(b.p);
+
+	/* 1000 fields, each the same dictionary with a 200 KB array */
+	size_t n = 200000, k = 0;
+	char *big = malloc(n + 64), *fields = malloc(8 * 1000 + 64);
+	assert_non_null(big);
+	assert_non_null(fields);
+	k += (size_t)sprintf(big, "<< /T (x) /FT /Sig /V << /A [");
+	memset(big + k, '1', n);
+	for (size_t i = k + 1; i < k + n; i += 2)
+		big[i] = ' ';
+	k += n;
+	strcpy(big + k, "] >> >>");
+	k = (size_t)sprintf(fields, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [");
+	for (int i = 0; i < 1000; i++)
+		k += (size_t)sprintf(fields + k, "4 0 R ");
+	strcpy(fields + k, "] >> >>");
+	const char *many[] = {fields, pages[0], pages[1], big};
+	b = build_pdf(many, 4, "/Root 1 0 R");
+	time_t t0 = time(NULL);
+	expect_no_crash(b.p, b.len);
+	assert_true(time(NULL) - t0 < 20);
+	free(b.p);
+	free(big);
+	free(fields);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -833,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments_are_refused),
 		cmocka_unit_test(test_cms_too_big_is_refused),
 		cmocka_unit_test(test_garbage_and_truncated_pdfs_are_refused),
+		cmocka_unit_test(test_hostile_structures_end_quickly),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
