@@ -704,7 +704,9 @@ int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const 
 	if ((rc = hx_contract_render_text(&sections, t, terms, err)) || (rc = add_text(title, &b, t->title, terms, err)))
 		goto done;
 	const char *ttl = json_string_value(json_array_get(title, 0));
-	if ((rc = hx_pdf_doc_new(&doc, ttl, err)))
+	if (!(rc = hx_pdf_doc_new(&doc, ttl, err)))
+		hx_pdf_doc_one_face(doc); /* one embedded face: contracts are made in bulk */
+	if (rc)
 		goto done;
 	hx_pdf_heading(doc, ttl, 1);
 	/* 第十七条第一款第（一）项、第（二）项 */

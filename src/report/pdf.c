@@ -212,6 +212,16 @@ int hx_pdf_doc_new(hx_pdf_doc **out, const char *title, hx_err *err)
 	return 0;
 }
 
+void hx_pdf_doc_one_face(hx_pdf_doc *d)
+{
+	for (int i = 0; d && i < F_COUNT; i++) {
+		double size = pango_font_description_get_size(d->font[i]);
+		pango_font_description_set_family_static(d->font[i], SANS);
+		pango_font_description_set_weight(d->font[i], PANGO_WEIGHT_NORMAL);
+		pango_font_description_set_size(d->font[i], (gint)(i == F_H1 ? size * 1.15 : size));
+	}
+}
+
 void hx_pdf_doc_free(hx_pdf_doc *d)
 {
 	if (!d)

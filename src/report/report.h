@@ -104,6 +104,11 @@ typedef struct hx_pdf_doc hx_pdf_doc;
  * printed: add a heading for that). HX_EINTERNAL when the CJK fonts are
  * not installed (Debian: fonts-noto-cjk). */
 int hx_pdf_doc_new(hx_pdf_doc **out, const char *title, hx_err *err);
+/* Sets every text role to the one regular sans face (sizes kept, the
+ * title a little larger): each embedded face costs a document ~25 ms and
+ * ~80 KB (cairo reads the face's whole CFF table), so documents made in
+ * bulk (contracts) use one. Call before adding content. */
+void hx_pdf_doc_one_face(hx_pdf_doc *doc);
 void hx_pdf_doc_free(hx_pdf_doc *doc);
 
 /* Level 1: the document title, centered, serif bold; 2: a section; 3: a
