@@ -11,6 +11,7 @@
 
 #include "../account/account.h"
 #include "../audit/audit.h"
+#include "../contract/contract.h"
 #include "../core/arena.h"
 #include "../core/buf.h"
 #include "../core/crypto.h"
@@ -570,17 +571,47 @@ int hx_checkup_check_list(json_t **out, hx_ctx *c, long long year, const char *s
 	return 0;
 }
 
+/* The written-contract rate (书面劳动合同签订率) of an enterprise from the
+ * contract module, once the enterprise uses the platform's contracts (one
+ * was ever sent for it): *known is 0 otherwise and the inspector answers.
+ * Whether a contract was sent is read from the contract module's table:
+ * contract.h has no call for it. */
+static int contract_rate(int *known, long long *active, long long *signed_, hx_ctx *c, long long enterprise_id,
+			 hx_err *err)
+{
+	long long sent = 0;
+	double rate = 0;
+	hx_param p[] = {hx_p_int(enterprise_id)};
+	*known = 0;
+	int rc = hx_db_int(c->db, &sent, "SELECT count(*) FROM contracts WHERE enterprise_id = ? AND sent_at IS NOT NULL", p,
+			   1, err);
+	if (rc || !sent)
+		return rc;
+	if ((rc = hx_contract_signing_rate(&rate, active, signed_, c, enterprise_id, err)))
+		return rc;
+	*known = *active > 0;
+	return 0;
+}
+
 /* The platform's own answers: {item_id: {"result","note"}} for the items
  * its data can decide. */
-static json_t *auto_answers(hx_ctx *c, const chk *k)
+static int auto_answers(json_t **out, hx_ctx *c, const chk *k, hx_err *err)
 {
-	json_t *out = json_object();
 	hx_roster_stats st;
 	hx_principal cli;
 	hx_ctx c2 = county_ctx(c, &cli);
-	hx_err e = {0};
-	if (hx_registry_roster_stats(&st, &c2, k->enterprise_id, &e))
-		return out;
+	int rc = hx_registry_roster_stats(&st, &c2, k->enterprise_id, err);
+	if (rc == HX_ENOTFOUND) { /* deleted since: the inspector answers */
+		*out = json_object();
+		return 0;
+	}
+	if (rc)
+		return rc;
+	int contracts = 0;
+	long long active = 0, signed_ = 0;
+	if ((rc = contract_rate(&contracts, &active, &signed_, c, k->enterprise_id, err)))
+		return rc;
+	json_t *o = json_object();
 	size_t i;
 	json_t *it;
 	json_array_foreach(json_object_get(k->list->doc, "items"), i, it) {
@@ -589,20 +620,26 @@ static json_t *auto_answers(hx_ctx *c, const chk *k)
 		if (!a)
 			continue;
 		if (strcmp(a, "child_labor") == 0)
-			json_object_set_new(out, id, json_pack("{s:s,s:s}", "result", st.under16 ? "risk" : "pass", "note",
-							   st.under16 ? hx_arena_printf(c->arena, "职工名册中有%lld名未满16周岁的人员", st.under16)
-								      : "职工名册中没有未满16周岁的人员"));
+			json_object_set_new(o, id, json_pack("{s:s,s:s}", "result", st.under16 ? "risk" : "pass", "note",
+							 st.under16 ? hx_arena_printf(c->arena, "职工名册中有%lld名未满16周岁的人员", st.under16)
+								    : "职工名册中没有未满16周岁的人员"));
 		else if (strcmp(a, "dispatched_share") == 0 && st.active) {
 			int over = st.dispatched * 10 > st.active;
-			json_object_set_new(out, id, json_pack("{s:s,s:s}", "result", over ? "risk" : "pass", "note",
-							   hx_arena_printf(c->arena, "在册职工%lld人，其中劳务派遣%lld人（%.1f%%）", st.active,
-									   st.dispatched, 100.0 * (double)st.dispatched / (double)st.active)));
+			json_object_set_new(o, id, json_pack("{s:s,s:s}", "result", over ? "risk" : "pass", "note",
+							 hx_arena_printf(c->arena, "在册职工%lld人，其中劳务派遣%lld人（%.1f%%）", st.active,
+									 st.dispatched, 100.0 * (double)st.dispatched / (double)st.active)));
 		} else if (strcmp(a, "minor_workers") == 0 && st.minors == 0)
-			json_object_set_new(out, id, json_pack("{s:s,s:s}", "result", "na", "note", "职工名册中没有16至18周岁的未成年工"));
-		/* written_contract_rate and probation_too_long need the signed
-		 * contracts (the contract module): the inspector answers them */
+			json_object_set_new(o, id, json_pack("{s:s,s:s}", "result", "na", "note", "职工名册中没有16至18周岁的未成年工"));
+		else if (strcmp(a, "written_contract_rate") == 0 && contracts)
+			/* 劳动合同法 第十条: a written contract with every worker */
+			json_object_set_new(o, id, json_pack("{s:s,s:s}", "result", signed_ < active ? "risk" : "pass", "note",
+							 hx_arena_printf(c->arena, "平台电子合同：在职%lld人，已签订书面劳动合同%lld人（%.1f%%）",
+									 active, signed_, 100.0 * (double)signed_ / (double)active)));
+		/* probation_too_long needs the terms of every contract, paper
+		 * ones included: the inspector answers it */
 	}
-	return out;
+	*out = o;
+	return 0;
 }
 
 int hx_checkup_check_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
@@ -626,7 +663,12 @@ int hx_checkup_check_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 					      hx_rows_get(r, i, "note"), "auto", (int)hx_rows_int(r, i, "auto"), "updated_at",
 					      hx_rows_get(r, i, "updated_at")));
 	/* the platform's answers fill what nobody answered yet */
-	json_t *au = auto_answers(c, &k);
+	json_t *au = NULL;
+	if ((rc = auto_answers(&au, c, &k, err))) {
+		json_decref(o);
+		json_decref(answers);
+		return rc;
+	}
 	const char *key;
 	json_t *v;
 	json_object_foreach(au, key, v)
@@ -885,7 +927,9 @@ int hx_checkup_finish(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	if (missing)
 		return hx_err_set(err, HX_ECONFLICT, "unfinished", "", "还有%zu个检查项未填写结果，不能生成报告", missing);
 	/* the platform's answers become records of the check */
-	json_t *au = auto_answers(c, &k);
+	json_t *au = NULL;
+	if ((rc = auto_answers(&au, c, &k, err)))
+		return rc;
 	hx_arena_defer(c->arena, (void (*)(void *))json_decref, au);
 	const char *item;
 	json_t *v;

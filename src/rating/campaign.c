@@ -15,6 +15,7 @@
 
 #include "../account/account.h"
 #include "../audit/audit.h"
+#include "../contract/contract.h"
 #include "../core/arena.h"
 #include "../core/buf.h"
 #include "../core/crypto.h"
@@ -643,8 +644,32 @@ static json_t *num_or_bool(json_t *v)
 	return json_incref(v);
 }
 
-/* Platform metric values for an application: {name: value}. */
-static json_t *platform_metrics(hx_ctx *c, const app *a)
+/* The written-contract rate (书面劳动合同签订率) of an enterprise from the
+ * contract module, once the enterprise uses the platform's contracts (one
+ * was ever sent for it) and has active workers; *known is 0 otherwise and
+ * the figure stays the applicant's. Whether a contract was sent is read
+ * from the contract module's table: contract.h has no call for it. */
+static int contract_rate(int *known, long long *active, long long *signed_, hx_ctx *c, long long enterprise_id,
+			 hx_err *err)
+{
+	long long sent = 0;
+	double rate = 0;
+	hx_param p[] = {hx_p_int(enterprise_id)};
+	*known = 0;
+	int rc = hx_db_int(c->db, &sent, "SELECT count(*) FROM contracts WHERE enterprise_id = ? AND sent_at IS NOT NULL", p,
+			   1, err);
+	if (rc || !sent)
+		return rc;
+	if ((rc = hx_contract_signing_rate(&rate, active, signed_, c, enterprise_id, err)))
+		return rc;
+	*known = *active > 0;
+	return 0;
+}
+
+/* Platform metric values for an application: {name: {"value", "source",
+ * "note"?}}, source "platform" for what the registry and the honours tell,
+ * "contract" for the contract module's figure. */
+static int platform_metrics(json_t **out, hx_ctx *c, const app *a, hx_err *err)
 {
 	json_t *m = json_object();
 	const hx_rubric *rb = a->k.rubric;
@@ -652,19 +677,23 @@ static json_t *platform_metrics(hx_ctx *c, const app *a)
 	hx_account_cli_principal(&cli);
 	hx_ctx c2 = *c;
 	c2.me = &cli;
-	for (int i = 0; i < rb->nmetrics; i++) {
-		const char *pf = rb->metrics[i].platform;
+	int rc = 0;
+	for (int i = 0; i < rb->nmetrics && !rc; i++) {
+		const char *pf = rb->metrics[i].platform, *name = rb->metrics[i].name;
 		if (!pf)
 			continue;
-		hx_err e = {0};
 		if (strcmp(pf, "is_company") == 0 && a->enterprise_id) {
 			json_t *ent = NULL;
-			if (hx_registry_enterprise_get(&ent, &c2, a->enterprise_id, &e) == 0)
-				json_object_set_new(m, rb->metrics[i].name, json_boolean(json_is_true(json_object_get(ent, "is_company"))));
+			rc = hx_registry_enterprise_get(&ent, &c2, a->enterprise_id, err);
+			if (rc == 0)
+				json_object_set_new(m, name, json_pack("{s:b,s:s}", "value", json_is_true(json_object_get(ent, "is_company")),
+								       "source", "platform"));
+			else if (rc == HX_ENOTFOUND) /* deleted since: the applicant's answer stands */
+				rc = 0;
 			json_decref(ent);
 		} else if (strcmp(pf, "harmonious_enterprise_ratio") == 0 && a->area_id) {
 			json_t *ids = NULL;
-			if (hx_registry_area_enterprise_ids(&ids, &c2, a->area_id, &e) == 0 && json_array_size(ids)) {
+			if ((rc = hx_registry_area_enterprise_ids(&ids, &c2, a->area_id, err)) == 0 && json_array_size(ids)) {
 				char today[11];
 				hx_today(today);
 				long long honoured = 0;
@@ -673,51 +702,74 @@ static json_t *platform_metrics(hx_ctx *c, const app *a)
 				json_array_foreach(ids, j, v) {
 					long long n = 0;
 					hx_param p[] = {hx_p_int(json_integer_value(v)), hx_p_text(today), hx_p_text(today)};
-					hx_db_int(c->db, &n,
-						  "SELECT count(*) FROM rating_honours WHERE enterprise_id = ? AND valid_from <= ?"
-						  " AND valid_until >= ?",
-						  p, 3, &e);
+					if ((rc = hx_db_int(c->db, &n,
+							    "SELECT count(*) FROM rating_honours WHERE enterprise_id = ? AND valid_from <= ?"
+							    " AND valid_until >= ?",
+							    p, 3, err)))
+						break;
 					honoured += n > 0;
 				}
-				json_object_set_new(m, rb->metrics[i].name,
-						    json_real((double)honoured / (double)json_array_size(ids)));
+				if (!rc)
+					json_object_set_new(m, name, json_pack("{s:f,s:s}", "value",
+									       (double)honoured / (double)json_array_size(ids),
+									       "source", "platform"));
 			}
 			json_decref(ids);
+		} else if (strcmp(pf, "contract_signing_rate") == 0 && a->enterprise_id) {
+			/* a park's rate would mix enterprises on and off the
+			 * platform's contracts: the park fills it in */
+			int known;
+			long long active = 0, signed_ = 0;
+			if ((rc = contract_rate(&known, &active, &signed_, c, a->enterprise_id, err)) == 0 && known)
+				json_object_set_new(
+					m, name,
+					json_pack("{s:f,s:s,s:s}", "value", (double)signed_ / (double)active, "source", "contract",
+						  "note",
+						  hx_arena_printf(c->arena, "平台电子合同：在职%lld人，已签订书面劳动合同%lld人（%.1f%%）",
+								  active, signed_, 100.0 * (double)signed_ / (double)active)));
 		}
-		/* contract_signing_rate: the contract module records signed
-		 * contracts; until then the platform has no figure (self-filled) */
 	}
-	return m;
+	if (rc) {
+		json_decref(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
 }
 
-/* Builds the facts for scoring, and (when info) the per-metric sources. */
-static json_t *build_facts(hx_ctx *c, const app *a, json_t **metric_info, json_t **answers_out)
+/* Builds the facts for scoring, and (when asked) the answers and the
+ * metrics with their sources. */
+static int build_facts(json_t **out, hx_ctx *c, const app *a, json_t **metric_info, json_t **answers_out, hx_err *err)
 {
 	const hx_rubric *rb = a->k.rubric;
-	json_t *answers = json_object(), *ans_view = json_object();
-	hx_rows *r;
-	hx_err e = {0};
+	json_t *answers = json_object(), *ans_view = json_object(), *metrics = json_object(), *info = json_array();
+	json_t *src_of = json_object(), *reason_of = json_object(), *plat = NULL;
+	hx_rows *r, *m;
 	hx_param p[] = {hx_p_int(a->id)};
-	if (hx_db_query(c->db, c->arena, &r,
-			"SELECT a.criterion_id, a.source, a.value, a.note, a.org_id FROM rating_answers a"
-			" WHERE a.application_id = ? ORDER BY a.source DESC",
-			p, 1, &e) == 0) {
-		for (int i = 0; i < r->nrows; i++) {
-			const char *cid = hx_rows_cell(r, i, 0), *src = hx_rows_cell(r, i, 1);
-			json_t *v = value_json(hx_rows_cell(r, i, 2));
-			/* rows come "self" before "review": review wins */
-			json_object_set(answers, cid, v);
-			json_t *slot = json_object_get(ans_view, cid);
-			if (!slot) {
-				slot = json_object();
-				json_object_set_new(ans_view, cid, slot);
-			}
-			json_t *entry = json_pack("{s:o,s:s?}", "value", num_or_bool(v), "note", hx_rows_cell(r, i, 3));
-			if (strcmp(src, "review") == 0 && hx_rows_cell(r, i, 4))
-				json_object_set_new(entry, "org_name", json_string(org_name(c, atoll(hx_rows_cell(r, i, 4)))));
-			json_object_set_new(slot, src, entry);
-			json_decref(v);
+	long long voted = 0, satisfied = 0;
+	const char *k;
+	json_t *v;
+	int rc = hx_db_query(c->db, c->arena, &r,
+			     "SELECT a.criterion_id, a.source, a.value, a.note, a.org_id FROM rating_answers a"
+			     " WHERE a.application_id = ? ORDER BY a.source DESC",
+			     p, 1, err);
+	if (rc)
+		goto done;
+	for (int i = 0; i < r->nrows; i++) {
+		const char *cid = hx_rows_cell(r, i, 0), *src = hx_rows_cell(r, i, 1);
+		v = value_json(hx_rows_cell(r, i, 2));
+		/* rows come "self" before "review": review wins */
+		json_object_set(answers, cid, v);
+		json_t *slot = json_object_get(ans_view, cid);
+		if (!slot) {
+			slot = json_object();
+			json_object_set_new(ans_view, cid, slot);
 		}
+		json_t *entry = json_pack("{s:o,s:s?}", "value", num_or_bool(v), "note", hx_rows_cell(r, i, 3));
+		if (strcmp(src, "review") == 0 && hx_rows_cell(r, i, 4))
+			json_object_set_new(entry, "org_name", json_string(org_name(c, atoll(hx_rows_cell(r, i, 4)))));
+		json_object_set_new(slot, src, entry);
+		json_decref(v);
 	}
 	/* platform detection of the child-labor veto */
 	if (a->enterprise_id)
@@ -728,79 +780,93 @@ static json_t *build_facts(hx_ctx *c, const app *a, json_t **metric_info, json_t
 				hx_account_cli_principal(&cli);
 				hx_ctx c2 = *c;
 				c2.me = &cli;
-				if (hx_registry_roster_stats(&st, &c2, a->enterprise_id, &e) == 0 && st.under16 > 0)
+				rc = hx_registry_roster_stats(&st, &c2, a->enterprise_id, err);
+				if (rc == HX_ENOTFOUND) { /* deleted since: the answers stand */
+					rc = 0;
+					continue;
+				}
+				if (rc)
+					goto done;
+				if (st.under16 > 0)
 					json_object_set_new(answers, rb->criteria[i].id, json_true());
 			}
-	/* metrics: self < platform < poll < override */
-	json_t *metrics = json_object(), *info = json_array();
-	json_t *src_of = json_object(), *reason_of = json_object();
-	hx_rows *m;
-	if (hx_db_query(c->db, c->arena, &m,
-			"SELECT name, source, value, reason FROM rating_metrics WHERE application_id = ?", p, 1, &e) == 0)
-		for (int i = 0; i < m->nrows; i++)
-			if (strcmp(hx_rows_cell(m, i, 1), "self") == 0) {
-				json_object_set_new(metrics, hx_rows_cell(m, i, 0), value_json(hx_rows_cell(m, i, 2)));
-				json_object_set_new(src_of, hx_rows_cell(m, i, 0), json_string("self"));
-			}
-	json_t *plat = platform_metrics(c, a);
-	const char *k;
-	json_t *v;
+	/* metrics: self < platform (or contract) < poll < override */
+	if ((rc = hx_db_query(c->db, c->arena, &m,
+			      "SELECT name, source, value, reason FROM rating_metrics WHERE application_id = ?", p, 1, err)))
+		goto done;
+	for (int i = 0; i < m->nrows; i++)
+		if (strcmp(hx_rows_cell(m, i, 1), "self") == 0) {
+			json_object_set_new(metrics, hx_rows_cell(m, i, 0), value_json(hx_rows_cell(m, i, 2)));
+			json_object_set_new(src_of, hx_rows_cell(m, i, 0), json_string("self"));
+		}
+	if ((rc = platform_metrics(&plat, c, a, err)))
+		goto done;
 	json_object_foreach(plat, k, v) {
-		json_object_set(metrics, k, v);
-		json_object_set_new(src_of, k, json_string("platform"));
+		json_object_set(metrics, k, json_object_get(v, "value"));
+		json_object_set(src_of, k, json_object_get(v, "source"));
 	}
-	json_decref(plat);
-	long long voted = 0, satisfied = 0;
-	hx_db_int(c->db, &voted, "SELECT count(*) FROM rating_poll_votes WHERE application_id = ?", p, 1, &e);
-	hx_db_int(c->db, &satisfied, "SELECT count(*) FROM rating_poll_votes WHERE application_id = ? AND satisfied = 1",
-		  p, 1, &e);
+	if ((rc = hx_db_int(c->db, &voted, "SELECT count(*) FROM rating_poll_votes WHERE application_id = ?", p, 1, err)) ||
+	    (rc = hx_db_int(c->db, &satisfied,
+			    "SELECT count(*) FROM rating_poll_votes WHERE application_id = ? AND satisfied = 1", p, 1, err)))
+		goto done;
 	for (int i = 0; i < rb->nmetrics; i++)
 		if (voted && strcmp(rb->metrics[i].name, "employee_satisfaction_rate") == 0) {
 			json_object_set_new(metrics, rb->metrics[i].name, json_real((double)satisfied / (double)voted));
 			json_object_set_new(src_of, rb->metrics[i].name, json_string("poll"));
 		}
-	if (m)
-		for (int i = 0; i < m->nrows; i++)
-			if (strcmp(hx_rows_cell(m, i, 1), "override") == 0) {
-				json_object_set_new(metrics, hx_rows_cell(m, i, 0), value_json(hx_rows_cell(m, i, 2)));
-				json_object_set_new(src_of, hx_rows_cell(m, i, 0), json_string("override"));
-				json_object_set_new(reason_of, hx_rows_cell(m, i, 0), hx_json_str_or_null(hx_rows_cell(m, i, 3)));
-			}
+	for (int i = 0; i < m->nrows; i++)
+		if (strcmp(hx_rows_cell(m, i, 1), "override") == 0) {
+			json_object_set_new(metrics, hx_rows_cell(m, i, 0), value_json(hx_rows_cell(m, i, 2)));
+			json_object_set_new(src_of, hx_rows_cell(m, i, 0), json_string("override"));
+			json_object_set_new(reason_of, hx_rows_cell(m, i, 0), hx_json_str_or_null(hx_rows_cell(m, i, 3)));
+		}
 	for (int i = 0; i < rb->nmetrics; i++) {
 		const metric *M = &rb->metrics[i];
 		static const char *const types[] = {"rate", "number", "count", "bool"};
 		json_t *val = json_object_get(metrics, M->name);
-		json_array_append_new(info, json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:b}", "name", M->name, "label", M->label,
+		/* the platform's figures stay in view under an override */
+		json_t *note = json_object_get(json_object_get(plat, M->name), "note");
+		json_array_append_new(info, json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:b}", "name", M->name, "label", M->label,
 						      "type", types[M->type], "value", val ? num_or_bool(val) : json_null(),
 						      "source", json_incref(json_object_get(src_of, M->name) ?: json_null()),
 						      "reason", json_incref(json_object_get(reason_of, M->name) ?: json_null()),
-						      "platform", M->platform != NULL));
+						      "note", json_incref(note ?: json_null()), "platform", M->platform != NULL));
 	}
-	json_decref(src_of);
-	json_decref(reason_of);
-	if (metric_info)
-		*metric_info = info;
-	else
-		json_decref(info);
-	if (answers_out)
-		*answers_out = ans_view;
-	else
-		json_decref(ans_view);
 	/* metrics must be in range for the engine; a count stored as a real
 	 * number becomes an integer again */
 	json_object_foreach(metrics, k, v) {
 		json_t *n = num_or_bool(v);
 		json_object_set_new(metrics, k, n);
 	}
-	return json_pack("{s:o,s:o}", "answers", answers, "metrics", metrics);
+	if (metric_info) {
+		*metric_info = info;
+		info = NULL;
+	}
+	if (answers_out) {
+		*answers_out = ans_view;
+		ans_view = NULL;
+	}
+	*out = json_pack("{s:O,s:O}", "answers", answers, "metrics", metrics);
+done:
+	json_decref(answers);
+	json_decref(ans_view);
+	json_decref(metrics);
+	json_decref(info);
+	json_decref(src_of);
+	json_decref(reason_of);
+	json_decref(plat);
+	return rc;
 }
 
 static int score_app(json_t **result, hx_score **sout, hx_facts **fout, hx_ctx *c, const app *a, json_t **metric_info,
 		     json_t **answers, hx_err *err)
 {
-	json_t *facts = build_facts(c, a, metric_info, answers);
+	json_t *facts = NULL;
+	int rc = build_facts(&facts, c, a, metric_info, answers, err);
+	if (rc)
+		return rc;
 	hx_facts *f = NULL;
-	int rc = hx_facts_compile(&f, a->k.rubric, facts, err);
+	rc = hx_facts_compile(&f, a->k.rubric, facts, err);
 	json_decref(facts);
 	if (rc)
 		return rc;
@@ -1436,8 +1502,16 @@ int hx_rating_campaign_results(json_t **out, hx_ctx *c, long long id, hx_err *er
 		if (app_load(&a, c, atoll(hx_rows_cell(r, i, 0)), &e))
 			continue;
 		hx_score *s = NULL;
-		if (score_app(NULL, &s, NULL, c, &a, NULL, NULL, &e))
-			continue;
+		if ((rc = score_app(NULL, &s, NULL, c, &a, NULL, NULL, &e))) {
+			/* an application the rubric cannot score is left out;
+			 * a failed statement ends the transaction */
+			if (rc != HX_EDB)
+				continue;
+			*err = e;
+			free(sums);
+			json_decref(items);
+			return rc;
+		}
 		json_t *vetoes = json_array(), *itemsc = json_array();
 		for (int v = 0; v < s->nvetoes; v++)
 			json_array_append_new(vetoes, json_string(rb->criteria[s->vetoes[v]].id));

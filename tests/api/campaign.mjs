@@ -1,11 +1,12 @@
 // Campaign tests (创建活动): open, apply, self-assess with evidence,
 // department review limited to one's items, metric overrides with reasons,
-// the anonymous worker poll, the child-labor veto from the roster, confirm,
-// publish and results — on a live server.
+// the anonymous worker poll, the child-labor veto from the roster, the
+// written-contract rate from the contract module, confirm, publish and
+// results — on a live server.
 //
 //   node tests/api/campaign.mjs --bin build/hexie [--db URL]
 import path from 'node:path'
-import { ADMIN_PASSWORD, Client, ROOT, assert, eq, idnum, makeStore, runTests, startServer, uscc } from './lib.mjs'
+import { ADMIN_PASSWORD, Client, ROOT, assert, contractWorker, eq, idnum, makeStore, runTests, signedContract, startServer, uscc } from './lib.mjs'
 
 const argv = process.argv.slice(2)
 const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : d }
@@ -172,6 +173,47 @@ test('a worker under 16 on the roster brings the child-labor veto', async () => 
   const d = (await admin.get('/api/v1/applications/' + a.id)).json
   eq(d.score.vetoed, true, 'vetoed'); assert(d.score.vetoes.includes('13.1'), '13.1 非法使用童工')
   eq(d.metrics.find((m) => m.name === 'contract_signing_rate').platform, true, 'platform metric marked')
+})
+
+test('the contract module gives the written-contract rate once the enterprise uses the platform\'s contracts', async () => {
+  const k = await campaign()
+  const e = await enterprise({ legal_representative: '张三', address: '浙江省丽水市云和县浮云街道示例路1号' })
+  const hr = await user('enterprise_hr', { enterprise_id: e.id })
+  const w1 = await contractWorker(admin, e.id), w2 = await contractWorker(admin, e.id)
+  const app = (await hr.post(`/api/v1/campaigns/${k.id}/applications`, {})).json
+  const metric = (a) => a.metrics.find((m) => m.name === 'contract_signing_rate')
+  const crit = (a, id) => a.score.items.flatMap((i) => i.criteria).find((c) => c.id === id).score
+  // no contract sent on the platform yet: the applicant's figure stands
+  let r = await hr.req('PUT', `/api/v1/applications/${app.id}/self`, { metrics: { contract_signing_rate: 1 } })
+  eq(r.status, 200, 'self ' + JSON.stringify(r.json))
+  eq(metric(r.json).source, 'self', 'self-filled before the platform has a figure'); eq(metric(r.json).note, null, 'no note')
+  eq(crit(r.json, '1.1'), 5, '100% → 5 points')
+  // one of two active workers signed
+  await signedContract(admin, hr, e.id, w1)
+  let d = (await hr.get('/api/v1/applications/' + app.id)).json
+  eq(metric(d).source, 'contract', 'from the contract module'); eq(metric(d).value, 0.5, '1 of 2')
+  eq(metric(d).note, '平台电子合同：在职2人，已签订书面劳动合同1人（50.0%）', 'the figures in the note')
+  eq(crit(d, '1.1'), 0, 'below 100%: no points for 1.1')
+  eq(d.score.items.find((i) => i.id === '1').score, 0, 'below 95% zeroes item 1')
+  // a contract sent but not yet signed does not count
+  await signedContract(admin, hr, e.id, w2, { sign: false })
+  eq(metric((await hr.get('/api/v1/applications/' + app.id)).json).value, 0.5, 'still 1 of 2')
+  // the applicant's own figure does not override the platform's
+  r = await hr.req('PUT', `/api/v1/applications/${app.id}/self`, { metrics: { contract_signing_rate: 1 } })
+  eq(metric(r.json).source, 'contract', 'platform over self'); eq(metric(r.json).value, 0.5, 'value')
+  // a reviewer overrides it with a logged reason; the platform's figures stay in view
+  const rev = await user('reviewer', { org_id: orgId('云和县人力资源和社会保障局') })
+  r = await rev.req('PUT', `/api/v1/applications/${app.id}/metrics/contract_signing_rate`, { value: 1, reason: '另有纸质合同1份，已核验' })
+  eq(r.status, 200, 'override ' + JSON.stringify(r.json))
+  eq(metric(r.json).source, 'override', 'override'); eq(metric(r.json).value, 1, 'value'); eq(metric(r.json).reason, '另有纸质合同1份，已核验', 'reason')
+  eq(metric(r.json).note, '平台电子合同：在职2人，已签订书面劳动合同1人（50.0%）', 'the platform figures beside the override')
+  eq(crit(r.json, '1.1'), 5, 'the override scores')
+  eq((await admin.get(`/api/v1/audit?object_type=rating_application&object_id=${app.id}&action=override`)).json.total, 1, 'logged')
+  // an enterprise that has not used the platform's contracts keeps its own figure
+  const other = await enterprise()
+  await contractWorker(admin, other.id)
+  const a2 = (await admin.post(`/api/v1/campaigns/${k.id}/applications`, { enterprise_id: other.id })).json
+  eq(metric(a2).source, null, 'left to the applicant'); eq(metric(a2).value, null, 'no value')
 })
 
 test('confirm fixes scores, passes and grades; publish records honours; results rank and export', async () => {

@@ -1,13 +1,14 @@
 // Health-check tests (劳动用工体检): targets, assignment under a service
 // contract, the inspector's scope, on-site answers with the platform's own
-// answers, files checked by content, grading and the report, warnings,
+// answers (the roster's, and the written-contract rate of the contract
+// module), files checked by content, grading and the report, warnings,
 // rectification, follow-up and re-grading, satisfaction, archive, and a
 // server killed while an inspector saves.
 //
 //   node tests/api/checkup.mjs --bin build/hexie [--db URL]
 import fs from 'node:fs'
 import path from 'node:path'
-import { ADMIN_PASSWORD, Client, ROOT, assert, eq, idnum, makeStore, runTests, sleep, startServer, uscc } from './lib.mjs'
+import { ADMIN_PASSWORD, Client, ROOT, assert, contractWorker, eq, idnum, makeStore, runTests, signedContract, sleep, startServer, uscc } from './lib.mjs'
 
 const argv = process.argv.slice(2)
 const opt = (k, d) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : d }
@@ -25,6 +26,7 @@ const checklist = (await admin.get('/api/v1/checkup/checklist')).json
 const items = checklist.items
 const wageItem = items.find((i) => (i.flags || []).includes('wage_arrears'))
 const childItem = items.find((i) => i.auto === 'child_labor')
+const contractItem = items.find((i) => i.auto === 'written_contract_rate')
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f1bd6b0000000049454e44ae426082', 'hex')
 
 async function user(role, extra) {
@@ -50,8 +52,8 @@ async function agency() {
   eq(k.status, 201, 'contract ' + JSON.stringify(k.json))
   return { org: r.json, contract: k.json.items.find((x) => x.org_id === r.json.id) }
 }
-async function assigned() {
-  const e = await enterprise(), ag = await agency()
+async function assigned(extra = {}) {
+  const e = await enterprise(extra), ag = await agency()
   const r = await admin.post('/api/v1/checkup/checks', { enterprise_id: e.id, org_id: ag.org.id, contract_id: ag.contract.id, year: YEAR, scheduled_on: '2026-12-01' })
   eq(r.status, 201, 'check ' + JSON.stringify(r.json))
   const insp = await user('agency', { org_id: ag.org.id })
@@ -181,6 +183,36 @@ test('a worker under 16 makes the child-labor item a risk on its own', async () 
   eq((await admin.post('/api/v1/workers', { enterprise_id: a.e.id, name: '少年', id_number: idnum('20110301'), hire_date: '2027-04-01' })).status, 201, 'worker')
   const g = (await a.insp.get('/api/v1/checkup/checks/' + a.check.id)).json
   eq(g.answers[childItem.id].result, 'risk', 'risk'); eq(g.answers[childItem.id].auto, true, 'from the platform')
+})
+
+test('the written-contract item is answered from the platform\'s contracts once the enterprise uses them', async () => {
+  assert(contractItem && contractItem.severity === '重大', 'the written-contract item')
+  const a = await assigned({ legal_representative: '张三', address: '浙江省丽水市云和县石塘镇示例路1号' })
+  const hr = await user('enterprise_hr', { enterprise_id: a.e.id })
+  const w1 = await contractWorker(admin, a.e.id), w2 = await contractWorker(admin, a.e.id)
+  const answer = async () => (await a.insp.get('/api/v1/checkup/checks/' + a.check.id)).json.answers[contractItem.id]
+  eq(await answer(), undefined, 'no contract sent on the platform: the inspector answers')
+  await signedContract(admin, hr, a.e.id, w1)
+  let ans = await answer()
+  eq(ans.result, 'risk', 'one of two active workers without a signed contract'); eq(ans.auto, true, 'from the platform')
+  eq(ans.note, '平台电子合同：在职2人，已签订书面劳动合同1人（50.0%）', 'the figures in the note')
+  await signedContract(admin, hr, a.e.id, w2)
+  ans = await answer()
+  eq(ans.result, 'pass', 'all signed'); eq(ans.note, '平台电子合同：在职2人，已签订书面劳动合同2人（100.0%）', 'note')
+  // the inspector's own answer wins over the platform's
+  let r = await a.insp.req('PUT', `/api/v1/checkup/checks/${a.check.id}/answers`, { [contractItem.id]: { result: 'risk', note: '现场发现1名未登记人员无合同' } })
+  eq(r.status, 200, 'saved'); eq(r.json.answers[contractItem.id].auto, false, 'the inspector\'s'); eq(r.json.answers[contractItem.id].result, 'risk', 'risk')
+  // the platform's answer is recorded with the report
+  const b = await assigned({ legal_representative: '李四', address: '浙江省丽水市云和县石塘镇示例路2号' })
+  const hrb = await user('enterprise_hr', { enterprise_id: b.e.id })
+  await signedContract(admin, hrb, b.e.id, await contractWorker(admin, b.e.id))
+  const rest = allPass()
+  delete rest[contractItem.id]
+  eq((await b.insp.req('PUT', `/api/v1/checkup/checks/${b.check.id}/answers`, rest)).status, 200, 'answers')
+  r = await b.insp.post(`/api/v1/checkup/checks/${b.check.id}/finish`)
+  eq(r.status, 200, 'finish ' + JSON.stringify(r.json)); eq(r.json.check.grade, 'A', 'no risk')
+  ans = (await b.insp.get('/api/v1/checkup/checks/' + b.check.id)).json.answers[contractItem.id]
+  eq(ans.result, 'pass', 'recorded'); eq(ans.auto, true, 'as the platform\'s'); eq(ans.note, '平台电子合同：在职1人，已签订书面劳动合同1人（100.0%）', 'note')
 })
 
 test('a server killed while an inspector saves leaves no half-written answers', async () => {

@@ -136,3 +136,110 @@ export function assert(cond, msg) { if (!cond) throw new Error('assertion failed
 export function eq(a, b, msg) {
   if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${msg}: expected ${JSON.stringify(b)}, got ${JSON.stringify(a)}`)
 }
+
+// ---- a signed electronic labor contract, for suites that read the
+// written-contract rate (the full flow is tested in contract.mjs): the
+// enterprise seals first (sign_order enterprise_first), then the worker
+// checks their identity, reads, confirms the intent and signs on the phone
+// page with a key made as the browser makes it (WebCrypto, non-extractable).
+
+const ymd = (d) => d.toISOString().slice(0, 10)
+// Terms running from today for three years; hire the worker today too.
+export function contractTerms() {
+  const start = new Date()
+  const end = new Date(start)
+  end.setUTCFullYear(end.getUTCFullYear() + 3)
+  end.setUTCDate(end.getUTCDate() - 1)
+  return {
+    term: { type: 'fixed', start: ymd(start), end: ymd(end) },
+    probation_months: 2,
+    job: { title: '木制玩具装配工', location: '浙江省丽水市云和县' },
+    hours: { system: 'standard', hours_per_week: 40 },
+    pay: { monthly: 4200, probation_monthly: 3400, pay_day: 15 },
+    social_insurance: true,
+    protection: '提供符合国家标准的劳动防护用品',
+    worker_address: '浙江省丽水市云和县元和街道',
+  }
+}
+const today = () => ymd(new Date())
+
+let phoneSeq = Math.floor(Math.random() * 9000)
+// A roster entry fit for a contract: {id, name, id_number, phone}.
+export async function contractWorker(admin, enterpriseId, extra = {}) {
+  const w = { name: '签约职工' + String(phoneSeq).slice(-3), id_number: idnum('19900101'),
+    phone: '139' + String(10000000 + (phoneSeq++ % 90000000)).padStart(8, '0'), ...extra }
+  const r = await admin.post('/api/v1/workers', { enterprise_id: enterpriseId, ...w, hire_date: today(), job: '装配工', employment_type: 'full_time' })
+  eq(r.status, 201, 'worker ' + r.body.toString())
+  return { ...w, id: r.json.id }
+}
+
+async function outboxCode(admin, phone) {
+  const r = await admin.get('/api/v1/outbox?limit=50')
+  eq(r.status, 200, 'outbox')
+  const m = r.json.items.find((x) => x.recipient === phone && /(验证码|确认码)(\d{6})/.test(x.text))
+  assert(m, 'a code in the outbox for ' + phone)
+  return /(验证码|确认码)(\d{6})/.exec(m.text)[2]
+}
+
+async function signerReq(base, token, jar, method, p, body) {
+  const h = {}
+  if (jar.cookie) h.cookie = jar.cookie
+  if (body !== undefined) h['content-type'] = 'application/json'
+  const r = await fetch(base + '/api/v1/sign/' + token + p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) })
+  const sc = r.headers.get('set-cookie')
+  if (sc) { const m = /hx_signer=([^;]*)/.exec(sc); if (m) jar.cookie = `hx_signer=${m[1]}` }
+  const buf = Buffer.from(await r.arrayBuffer())
+  const json = (r.headers.get('content-type') || '').includes('json') && buf.length ? JSON.parse(buf.toString('utf8')) : null
+  return { status: r.status, json, body: buf }
+}
+
+const sealed = new Set()
+// Drafts and sends a contract to the worker from hr (the enterprise's HR);
+// unless sign is false, the enterprise seals it and the worker signs.
+// Answers the contract as GET /api/v1/contracts/:id shows it.
+export async function signedContract(admin, hr, enterpriseId, worker, { sign = true } = {}) {
+  const { webcrypto } = await import('node:crypto')
+  const subtle = webcrypto.subtle
+  const b64 = (buf) => Buffer.from(buf).toString('base64')
+  if (sign && !sealed.has(hr.base + ':' + enterpriseId)) {
+    const s = await hr.post(`/api/v1/enterprises/${enterpriseId}/seal`)
+    eq(s.status, 201, 'seal ' + s.body.toString())
+    sealed.add(hr.base + ':' + enterpriseId)
+  }
+  let r = await hr.post('/api/v1/contracts', { worker_id: worker.id, kind: 'full_time', terms: contractTerms(), sign_order: 'enterprise_first' })
+  eq(r.status, 201, 'draft ' + r.body.toString())
+  const id = r.json.id
+  r = await hr.post(`/api/v1/contracts/${id}/send`)
+  eq(r.status, 200, 'send ' + r.body.toString())
+  if (sign) {
+    const token = r.json.link_path.slice(3), jar = {}
+    const phone = (method, p, body) => signerReq(hr.base, token, jar, method, p, body)
+    r = await hr.post(`/api/v1/contracts/${id}/seal`)
+    eq(r.status, 200, 'sealed ' + r.body.toString())
+    r = await phone('POST', '/identity', { name: worker.name, id_number: worker.id_number })
+    eq(r.status, 200, 'identity ' + r.body.toString())
+    r = await phone('POST', '/identity/confirm', { code: await outboxCode(admin, worker.phone) })
+    eq(r.status, 200, 'identity confirm ' + r.body.toString())
+    eq((await phone('GET', '/text')).status, 200, 'text')
+    r = await phone('POST', '/read', { seconds: 30 })
+    eq(r.status, 204, 'read ' + r.body.toString())
+    r = await phone('POST', '/intent')
+    eq(r.status, 200, 'intent ' + r.body.toString())
+    r = await phone('POST', '/intent/confirm', { code: await outboxCode(admin, worker.phone) })
+    eq(r.status, 204, 'intent confirm ' + r.body.toString())
+    const kp = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    const spki = b64(await subtle.exportKey('spki', kp.publicKey))
+    const proof = b64(await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, kp.privateKey, Buffer.from('hexie-enrol:' + spki)))
+    r = await phone('POST', '/certificate', { spki, proof })
+    eq(r.status, 201, 'certificate ' + r.body.toString())
+    r = await phone('POST', '/prepare', { cert_serial: r.json.serial })
+    eq(r.status, 200, 'prepare ' + r.body.toString())
+    const signature = b64(await subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, kp.privateKey, Buffer.from(r.json.to_sign, 'base64')))
+    r = await phone('POST', '/sign', { signature_id: r.json.signature_id, signature })
+    eq(r.status, 200, 'worker signs ' + r.body.toString())
+  }
+  r = await hr.get(`/api/v1/contracts/${id}`)
+  eq(r.status, 200, 'contract')
+  if (sign) eq(r.json.status, 'signed', 'signed')
+  return r.json
+}
