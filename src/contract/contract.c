@@ -198,24 +198,38 @@ int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *
 	return 0;
 }
 
+int hx_contract_doc_seal(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len, hx_err *err)
+{
+	char *b64 = hx_b64_encode(pdf, len);
+	if (!b64)
+		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
+	int rc = hx_seal(sealed, c->keys->pii, b64, "contract_documents.pdf", err);
+	free(b64);
+	if (!rc)
+		hx_sha256_hex(sha, pdf, len);
+	return rc;
+}
+
+int hx_contract_doc_insert(hx_ctx *c, long long id, int version, const char *sha, size_t size, const char *sealed,
+			   hx_err *err)
+{
+	char at[21];
+	hx_now_iso(at);
+	hx_param p[] = {hx_p_int(id), hx_p_int(version), hx_p_text(sha), hx_p_int((long long)size), hx_p_text(sealed),
+			hx_p_text(at)};
+	return hx_db_exec(c->db,
+			  "INSERT INTO contract_documents (contract_id, version, sha256, size, pdf_enc, created_at)"
+			  " VALUES (?, ?, ?, ?, ?, ?)",
+			  p, 6, NULL, err);
+}
+
 int hx_contract_doc_put(hx_ctx *c, long long id, int version, const unsigned char *pdf, size_t len,
 			char sha_out[65], hx_err *err)
 {
-	char sha[65], at[21], *b64 = hx_b64_encode(pdf, len), *sealed = NULL;
-	if (!b64)
-		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
-	int rc = hx_seal(&sealed, c->keys->pii, b64, "contract_documents.pdf", err);
-	free(b64);
-	if (rc)
-		return rc;
-	hx_sha256_hex(sha, pdf, len);
-	hx_now_iso(at);
-	hx_param p[] = {hx_p_int(id), hx_p_int(version), hx_p_text(sha), hx_p_int((long long)len), hx_p_text(sealed),
-			hx_p_text(at)};
-	rc = hx_db_exec(c->db,
-			"INSERT INTO contract_documents (contract_id, version, sha256, size, pdf_enc, created_at)"
-			" VALUES (?, ?, ?, ?, ?, ?)",
-			p, 6, NULL, err);
+	char sha[65], *sealed = NULL;
+	int rc = hx_contract_doc_seal(&sealed, sha, c, pdf, len, err);
+	if (!rc)
+		rc = hx_contract_doc_insert(c, id, version, sha, len, sealed, err);
 	free(sealed);
 	if (!rc && sha_out)
 		memcpy(sha_out, sha, 65);

@@ -70,6 +70,10 @@ int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *
 			hx_err *err);
 int hx_contract_doc_put(hx_ctx *c, long long id, int version, const unsigned char *pdf, size_t len,
 			char sha_out[65], hx_err *err);
+/* The same in two steps: sealing (no store access) and the insert. */
+int hx_contract_doc_seal(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len, hx_err *err);
+int hx_contract_doc_insert(hx_ctx *c, long long id, int version, const char *sha, size_t size, const char *sealed,
+			   hx_err *err);
 
 /* ---- evidence (evidence.c) ---- */
 /* Appends one event (kind, actor, detail: stolen) in the caller's write

@@ -314,31 +314,31 @@ static int get_timestamp(unsigned char **tst, size_t *tlen, const unsigned char 
 	return hx_tsa_stamp_digest(tst, tlen, hx_cenv.tsa, digest, err);
 }
 
-/* The write transaction that puts a checked, timestamped signature into
- * the document: the contract must still be on the revision the signature
- * was prepared on. */
-static int finish(hx_ctx *c, const sig_row *s, const uint8_t *sig, size_t sig_len, const unsigned char *tst,
-		  size_t tlen, hx_err *err)
+/* The signed revision, built outside any transaction from the base
+ * revision: the incremental update (the same bytes the signer signed the
+ * digest of), the CMS with the timestamp, the new PDF sealed for storage. */
+typedef struct built {
+	char sha[65], gen[32], tst_sha[65];
+	char *sealed; /* the new revision as stored */
+	size_t size;
+} built;
+
+static void built_free(built *b)
 {
-	hx_contract_row k;
-	cert_row cr;
+	free(b->sealed);
+	b->sealed = NULL;
+}
+
+static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *cr, const uint8_t *sig, size_t sig_len,
+			const unsigned char *tst, size_t tlen, hx_err *err)
+{
 	hx_pades_prep prep = {0};
 	unsigned char *attrs = NULL, *cms = NULL, *check = NULL;
 	size_t alen = 0, cmslen = 0, checklen = 0;
-	char sha[65], prev_sha[65], now[21], gen[32] = "";
 	int rc;
-	if ((rc = hx_contract_load(&k, c, s->contract_id, 0, err)))
-		return rc;
-	if (k.doc_version != s->base)
-		return hx_err_set(err, HX_ECONFLICT, "stale_signature", "", "合同文件已变化，请重新签署");
-	if (!hx_contract_needs(&k, s->party))
-		return hx_err_set(err, HX_ECONFLICT, "already_signed", "", "您已签署过本合同");
-	if (strcmp(k.status, "sent") != 0 && strcmp(k.status, "signing") != 0)
-		return hx_err_set(err, HX_ECONFLICT, "not_sendable", "", "合同当前不在待签署状态");
-	if ((rc = cert_for(&cr, c, &k, s->party, s->method, s->serial, err)))
-		return rc;
-	if ((rc = prepare_doc(&prep, c, k.id, s->base, s->party, s->signer, s->signing_time, err)) ||
-	    (rc = hx_cms_signed_attrs(&check, &checklen, prep.digest, cr.der, cr.len, err)))
+	memset(b, 0, sizeof *b);
+	if ((rc = prepare_doc(&prep, c, s->contract_id, s->base, s->party, s->signer, s->signing_time, err)) ||
+	    (rc = hx_cms_signed_attrs(&check, &checklen, prep.digest, cr->der, cr->len, err)))
 		goto done;
 	if (hx_b64_decode(&attrs, &alen, s->attrs_b64) || alen != checklen || memcmp(attrs, check, alen) != 0) {
 		rc = hx_err_set(err, HX_EINTERNAL, "prepare_mismatch", "", "签名准备数据不一致");
@@ -348,28 +348,62 @@ static int finish(hx_ctx *c, const sig_row *s, const uint8_t *sig, size_t sig_le
 	const unsigned char *issuing = hx_ca_issuing_der(hx_cenv.ca, &ilen);
 	const unsigned char *chain[] = {issuing};
 	size_t chain_len[] = {ilen};
-	if ((rc = hx_cms_assemble(&cms, &cmslen, attrs, alen, sig, sig_len, cr.der, cr.len, chain, chain_len, 1, tst, tlen,
-				  err)) ||
-	    (rc = hx_pades_embed(&prep, cms, cmslen, err)))
-		goto done;
 	unsigned char sd[32];
-	if ((rc = hx_cms_signature_digest(sd, sig, sig_len, err)))
-		goto done;
 	char ca_path[4096];
 	snprintf(ca_path, sizeof ca_path, "%s/ca.crt", hx_cenv.keys_dir);
-	if ((rc = hx_tsa_verify_token(tst, tlen, sd, ca_path, gen, err)))
+	if ((rc = hx_cms_assemble(&cms, &cmslen, attrs, alen, sig, sig_len, cr->der, cr->len, chain, chain_len, 1, tst, tlen,
+				  err)) ||
+	    (rc = hx_pades_embed(&prep, cms, cmslen, err)) || (rc = hx_cms_signature_digest(sd, sig, sig_len, err)) ||
+	    (rc = hx_tsa_verify_token(tst, tlen, sd, ca_path, b->gen, err)))
 		goto done;
-	memcpy(prev_sha, k.doc_sha256 ? k.doc_sha256 : "", 65);
-	prev_sha[64] = 0;
+	hx_sha256_hex(b->tst_sha, tst, tlen);
+	b->size = prep.len;
+	rc = hx_contract_doc_seal(&b->sealed, b->sha, c, prep.pdf, prep.len, err);
+done:
+	hx_pades_prep_free(&prep);
+	free(attrs);
+	free(check);
+	free(cms);
+	if (rc)
+		built_free(b);
+	return rc;
+}
+
+/* The write transaction that puts the signed revision in place: the
+ * contract must still be on the revision the signature was prepared on,
+ * the party must not have signed, the certificate must not have been
+ * revoked meanwhile. */
+static int finish(hx_ctx *c, const sig_row *s, const built *b, const uint8_t *sig, size_t sig_len, hx_err *err)
+{
+	hx_contract_row k;
+	char now[21];
+	int rc;
+	if ((rc = hx_contract_load(&k, c, s->contract_id, 0, err)))
+		return rc;
+	if (k.doc_version != s->base)
+		return hx_err_set(err, HX_ECONFLICT, "stale_signature", "", "合同文件已变化，请重新签署");
+	if (!hx_contract_needs(&k, s->party))
+		return hx_err_set(err, HX_ECONFLICT, "already_signed", "", "您已签署过本合同");
+	if (strcmp(k.status, "sent") != 0 && strcmp(k.status, "signing") != 0)
+		return hx_err_set(err, HX_ECONFLICT, "not_sendable", "", "合同当前不在待签署状态");
+	long long revoked = 0;
+	hx_param rp[] = {hx_p_text(s->serial)};
+	if ((rc = hx_db_int(c->db, &revoked, "SELECT count(*) FROM certificates WHERE serial = ? AND revoked_at IS NOT NULL",
+			    rp, 1, err)))
+		return rc;
+	if (revoked)
+		return hx_err_set(err, HX_EINVAL, "cert_revoked", "cert_serial", "签名证书已吊销，请重新申请证书");
+	char prev_sha[65];
+	snprintf(prev_sha, sizeof prev_sha, "%s", k.doc_sha256 ? k.doc_sha256 : "");
 	int version = k.doc_version + 1;
-	if ((rc = hx_contract_doc_put(c, k.id, version, prep.pdf, prep.len, sha, err)))
-		goto done;
+	if ((rc = hx_contract_doc_insert(c, k.id, version, b->sha, b->size, b->sealed, err)))
+		return rc;
 	hx_now_iso(now);
 	int w_after = strcmp(s->party, "worker") == 0 ? 0 : hx_contract_needs(&k, "worker");
 	int e_after = strcmp(s->party, "enterprise") == 0 ? 0 : hx_contract_needs(&k, "enterprise");
 	int complete = !w_after && !e_after;
 	const char *col = strcmp(s->party, "worker") == 0 ? "worker_signed_at" : "enterprise_signed_at";
-	hx_param p[] = {hx_p_int(version), hx_p_text(sha), hx_p_text(now), hx_p_text(complete ? "signed" : "signing"),
+	hx_param p[] = {hx_p_int(version), hx_p_text(b->sha), hx_p_text(now), hx_p_text(complete ? "signed" : "signing"),
 			complete ? hx_p_text(now) : hx_p_null(), hx_p_text(now), hx_p_int(k.id), hx_p_int(s->base)};
 	long long n = 0;
 	if ((rc = hx_db_exec(c->db,
@@ -378,64 +412,55 @@ static int finish(hx_ctx *c, const sig_row *s, const uint8_t *sig, size_t sig_le
 					     " completed_at = ?, pending = 0, updated_at = ? WHERE id = ? AND doc_version = ?",
 					     col),
 			     p, 8, &n, err)))
-		goto done;
-	if (n != 1) {
-		rc = hx_err_set(err, HX_ECONFLICT, "stale_signature", "", "合同文件已变化，请重新签署");
-		goto done;
-	}
+		return rc;
+	if (n != 1)
+		return hx_err_set(err, HX_ECONFLICT, "stale_signature", "", "合同文件已变化，请重新签署");
 	char *sig_b64 = hx_b64_encode(sig, sig_len);
-	hx_param q[] = {hx_p_text(sig_b64), hx_p_text(gen), hx_p_text(now), hx_p_int(s->id)};
+	hx_param q[] = {hx_p_text(sig_b64), hx_p_text(b->gen), hx_p_text(now), hx_p_int(s->id)};
 	rc = hx_db_exec(c->db,
 			"UPDATE contract_signatures SET status = 'done', signature = ?, timestamp_time = ?, signed_at = ?,"
 			" last_error = NULL WHERE id = ?",
 			q, 4, NULL, err);
 	free(sig_b64);
 	if (rc)
-		goto done;
-	char tst_sha[65];
-	hx_sha256_hex(tst_sha, tst, tlen);
+		return rc;
 	const char *actor = strcmp(s->party, "worker") == 0 ? hx_arena_printf(c->arena, "worker:%lld", k.worker_id)
 							    : s->method && strcmp(s->method, "seal") == 0
 								      ? hx_arena_printf(c->arena, "seal:%lld", k.enterprise_id)
 								      : hx_contract_actor(c);
 	if ((rc = hx_evidence_add(c, k.id, "signed", actor,
 				  json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "party", s->party, "method", s->method,
-					    "signer", s->signer, "cert_serial", s->serial, "version", version, "sha256", sha,
+					    "signer", s->signer, "cert_serial", s->serial, "version", version, "sha256", b->sha,
 					    "previous_sha256", prev_sha, "signing_time", s->signing_time),
 				  err)) ||
 	    (rc = hx_evidence_add(c, k.id, "timestamped", "tsa",
-				  json_pack("{s:s,s:s,s:s,s:s}", "party", s->party, "gen_time", gen, "token_sha256", tst_sha,
-					    "tsa", hx_cenv.tsa_url && *hx_cenv.tsa_url ? hx_cenv.tsa_url : "built-in"),
+				  json_pack("{s:s,s:s,s:s,s:s}", "party", s->party, "gen_time", b->gen, "token_sha256",
+					    b->tst_sha, "tsa",
+					    hx_cenv.tsa_url && *hx_cenv.tsa_url ? hx_cenv.tsa_url : "built-in"),
 				  err)))
-		goto done;
+		return rc;
 	if (complete) {
 		k.status = "signed";
 		k.completed_at = now;
 		k.doc_version = version;
-		rc = hx_contract_on_signed(c, &k, err);
-	} else {
-		/* the other side's turn */
-		if (strcmp(s->party, "worker") == 0)
-			rc = hx_notify_enterprise(c, k.enterprise_id,
-						  hx_arena_printf(c->arena, "%s已签署劳动合同，待企业签署", k.worker_name),
-						  hx_arena_printf(c->arena, "/contracts/%lld", k.id), err);
-		else if (k.worker_phone && *k.worker_phone) {
-			char *tok = NULL;
-			if (hx_contract_link(&tok, c, &k, err) == 0) {
-				rc = hx_message_queue(c, k.worker_phone, "电子劳动合同",
-						      hx_arena_printf(c->arena,
-								      "【和谐劳动】%s已签署劳动合同，请打开 %s/s/%s 核验身份后签署。",
-								      k.enterprise_name, hx_cenv.base_url, tok),
-						      err);
-				free(tok);
-			}
+		return hx_contract_on_signed(c, &k, err);
+	}
+	/* the other side's turn */
+	if (strcmp(s->party, "worker") == 0)
+		return hx_notify_enterprise(c, k.enterprise_id,
+					    hx_arena_printf(c->arena, "%s已签署劳动合同，待企业签署", k.worker_name),
+					    hx_arena_printf(c->arena, "/contracts/%lld", k.id), err);
+	if (k.worker_phone && *k.worker_phone) {
+		char *tok = NULL;
+		if (hx_contract_link(&tok, c, &k, err) == 0) {
+			rc = hx_message_queue(c, k.worker_phone, "电子劳动合同",
+					      hx_arena_printf(c->arena,
+							      "【和谐劳动】%s已签署劳动合同，请打开 %s/s/%s 核验身份后签署。",
+							      k.enterprise_name, hx_cenv.base_url, tok),
+					      err);
+			free(tok);
 		}
 	}
-done:
-	hx_pades_prep_free(&prep);
-	free(attrs);
-	free(check);
-	free(cms);
 	return rc;
 }
 
@@ -458,7 +483,9 @@ static int mark_pending(hx_ctx *c, const sig_row *s, const char *sig_b64, const 
 	return rc;
 }
 
-/* Steps after the signature bytes are known; own transactions. */
+/* Steps after the signature bytes are known; own transactions. The work
+ * that needs no lock (checks, the incremental update, the timestamp, the
+ * CMS) runs outside the write transaction, which only stores the result. */
 static int complete_with(hx_ctx *c, long long contract_id, long long sig_id, const char *party, const uint8_t *sig,
 			 size_t sig_len, int *pending, hx_err *err)
 {
@@ -469,7 +496,9 @@ static int complete_with(hx_ctx *c, long long contract_id, long long sig_id, con
 	size_t alen = 0;
 	unsigned char *tst = NULL, sd[32];
 	size_t tlen = 0;
-	int rc;
+	built b = {0};
+	hx_err ts_err = {0};
+	int rc, ts_rc = 0;
 	*pending = 0;
 	/* 1. read and check, without holding the write lock */
 	if ((rc = with_tx(c, 0, err)))
@@ -507,15 +536,17 @@ static int complete_with(hx_ctx *c, long long contract_id, long long sig_id, con
 		goto read_done;
 	}
 	rc = hx_cms_signature_digest(sd, sig, sig_len, err);
+	/* 2. the timestamp, outside any transaction (an external TSA may be slow) */
+	ts_rc = rc ? 0 : get_timestamp(&tst, &tlen, sd, &ts_err);
+	/* 3. the signed revision from the base one, still reading */
+	if (!rc && !ts_rc)
+		rc = build_signed(&b, c, &s, &cr, sig, sig_len, tst, tlen, err);
 read_done:
 	free(attrs);
 	hx_db_rollback(c->db);
 	if (rc)
-		return rc;
-	/* 2. the timestamp, outside any transaction */
-	hx_err ts_err = {0};
-	int ts_rc = get_timestamp(&tst, &tlen, sd, &ts_err);
-	/* 3. one write transaction: all of it or none */
+		goto out;
+	/* 4. one write transaction: all of it or none */
 	if ((rc = with_tx(c, 1, err)))
 		goto out;
 	if ((rc = sig_load(&s, c, sig_id, contract_id, err)))
@@ -533,7 +564,7 @@ read_done:
 			*pending = 1;
 		goto write_done;
 	}
-	rc = finish(c, &s, sig, sig_len, tst, tlen, err);
+	rc = finish(c, &s, &b, sig, sig_len, err);
 	if (!rc && hx_contract_fault("sign_commit")) {
 		/* the crash test: die with the transaction open */
 		_exit(86);
@@ -541,6 +572,7 @@ read_done:
 write_done:
 	rc = end_tx(c, rc, err);
 out:
+	built_free(&b);
 	free(tst);
 	return rc;
 }
