@@ -571,26 +571,13 @@ int hx_checkup_check_list(json_t **out, hx_ctx *c, long long year, const char *s
 	return 0;
 }
 
-/* The written-contract rate (书面劳动合同签订率) of an enterprise from the
- * contract module, once the enterprise uses the platform's contracts (one
- * was ever sent for it): *known is 0 otherwise and the inspector answers.
- * Whether a contract was sent is read from the contract module's table:
- * contract.h has no call for it. */
+/* The written-contract rate when the enterprise uses the platform's
+ * contracts (see hx_contract_rate_known). */
 static int contract_rate(int *known, long long *active, long long *signed_, hx_ctx *c, long long enterprise_id,
 			 hx_err *err)
 {
-	long long sent = 0;
 	double rate = 0;
-	hx_param p[] = {hx_p_int(enterprise_id)};
-	*known = 0;
-	int rc = hx_db_int(c->db, &sent, "SELECT count(*) FROM contracts WHERE enterprise_id = ? AND sent_at IS NOT NULL", p,
-			   1, err);
-	if (rc || !sent)
-		return rc;
-	if ((rc = hx_contract_signing_rate(&rate, active, signed_, c, enterprise_id, err)))
-		return rc;
-	*known = *active > 0;
-	return 0;
+	return hx_contract_rate_known(known, &rate, active, signed_, c, enterprise_id, err);
 }
 
 /* The platform's own answers: {item_id: {"result","note"}} for the items

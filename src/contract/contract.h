@@ -58,6 +58,13 @@ struct hx_ctx;
 int hx_contract_signing_rate(double *rate, long long *active, long long *signed_, struct hx_ctx *c,
 			     long long enterprise_id, hx_err *err);
 
+/* The same, but *known only when the figure means something: the
+ * enterprise has sent at least one contract on the platform and has
+ * active workers (otherwise the rate is the applicant's or the
+ * inspector's to give). */
+int hx_contract_rate_known(int *known, double *rate, long long *active, long long *signed_, struct hx_ctx *c,
+			   long long enterprise_id, hx_err *err);
+
 /* `hexie verify`: checks an evidence package offline. */
 int hx_contract_verify_package(json_t **report, const void *zip, size_t len, const char *ca_path,
 			       const char *log_key_path, hx_err *err);

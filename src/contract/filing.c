@@ -52,6 +52,24 @@ int hx_contract_signing_rate(double *rate, long long *active, long long *signed_
 	return 0;
 }
 
+int hx_contract_rate_known(int *known, double *rate, long long *active, long long *signed_, hx_ctx *c,
+			   long long enterprise_id, hx_err *err)
+{
+	long long sent = 0;
+	hx_param p[] = {hx_p_int(enterprise_id)};
+	*known = 0;
+	*rate = 0;
+	*active = *signed_ = 0;
+	int rc = hx_db_int(c->db, &sent, "SELECT count(*) FROM contracts WHERE enterprise_id = ? AND sent_at IS NOT NULL", p,
+			   1, err);
+	if (rc || !sent)
+		return rc;
+	if ((rc = hx_contract_signing_rate(rate, active, signed_, c, enterprise_id, err)))
+		return rc;
+	*known = *active > 0;
+	return 0;
+}
+
 int hx_contract_rates(json_t **out, hx_ctx *c, long long area_id, hx_err *err)
 {
 	hx_buf w;

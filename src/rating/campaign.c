@@ -644,26 +644,13 @@ static json_t *num_or_bool(json_t *v)
 	return json_incref(v);
 }
 
-/* The written-contract rate (书面劳动合同签订率) of an enterprise from the
- * contract module, once the enterprise uses the platform's contracts (one
- * was ever sent for it) and has active workers; *known is 0 otherwise and
- * the figure stays the applicant's. Whether a contract was sent is read
- * from the contract module's table: contract.h has no call for it. */
+/* The written-contract rate when the enterprise uses the platform's
+ * contracts (see hx_contract_rate_known). */
 static int contract_rate(int *known, long long *active, long long *signed_, hx_ctx *c, long long enterprise_id,
 			 hx_err *err)
 {
-	long long sent = 0;
 	double rate = 0;
-	hx_param p[] = {hx_p_int(enterprise_id)};
-	*known = 0;
-	int rc = hx_db_int(c->db, &sent, "SELECT count(*) FROM contracts WHERE enterprise_id = ? AND sent_at IS NOT NULL", p,
-			   1, err);
-	if (rc || !sent)
-		return rc;
-	if ((rc = hx_contract_signing_rate(&rate, active, signed_, c, enterprise_id, err)))
-		return rc;
-	*known = *active > 0;
-	return 0;
+	return hx_contract_rate_known(known, &rate, active, signed_, c, enterprise_id, err);
 }
 
 /* Platform metric values for an application: {name: {"value", "source",
