@@ -264,6 +264,8 @@ static const char PACKAGE_README[] =
 	"checkpoint.txt    证据日志的签名检查点\n"
 	"log-key.pem       检查点签名公钥\n"
 	"ca.crt            平台根证书；issuing.crt 签名证书颁发机构\n"
+	"timestamps/       每个签名的 RFC 3161 时间戳（.tst）及其所盖的签名值摘要（.sha256），可用\n"
+	"                  openssl ts -verify -digest 摘要 -in 文件.tst -token_in -CAfile ca.crt 核验\n"
 	"\n"
 	"离线核验：hexie verify 本文件.zip [--ca 可信根证书] [--log-key 可信日志公钥]\n"
 	"根证书与日志公钥应与平台公布的一致（核对指纹）。\n";
@@ -391,6 +393,26 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 	}
 	if (!rc)
 		rc = zput(z, "README.txt", PACKAGE_README, strlen(PACKAGE_README), err);
+	/* each signature's RFC 3161 token and the digest it stamps, for
+	 * `openssl ts -verify -digest HEX -in N-party.tst -token_in -CAfile ca.crt` */
+	hx_rows *ts = NULL;
+	if (!rc)
+		rc = hx_db_query(c->db, c->arena, &ts,
+				 "SELECT id, party, tst, sig_digest FROM contract_signatures WHERE contract_id = ?"
+				 " AND status = 'done' AND tst IS NOT NULL ORDER BY id",
+				 p, 1, err);
+	for (int i = 0; !rc && ts && i < ts->nrows; i++) {
+		uint8_t *tok = NULL;
+		size_t tl = 0;
+		if (hx_b64_decode(&tok, &tl, hx_rows_get(ts, i, "tst")))
+			continue;
+		const char *party = hx_rows_get(ts, i, "party");
+		rc = zput(z, hx_arena_printf(c->arena, "timestamps/%d-%s.tst", i + 1, party), tok, tl, err);
+		free(tok);
+		const char *dg = hx_rows_get(ts, i, "sig_digest");
+		if (!rc && dg)
+			rc = zput(z, hx_arena_printf(c->arena, "timestamps/%d-%s.sha256", i + 1, party), dg, strlen(dg), err);
+	}
 	for (int i = 0; !rc && i < docs->nrows; i++) {
 		unsigned char *pdf = NULL;
 		size_t plen = 0;

@@ -318,7 +318,8 @@ static int get_timestamp(unsigned char **tst, size_t *tlen, const unsigned char 
  * revision: the incremental update (the same bytes the signer signed the
  * digest of), the CMS with the timestamp, the new PDF sealed for storage. */
 typedef struct built {
-	char sha[65], gen[32], tst_sha[65];
+	char sha[65], gen[32], tst_sha[65], sig_digest[65];
+	char *tst_b64; /* the timestamp token, kept for the evidence package */
 	char *sealed; /* the new revision as stored */
 	size_t size;
 } built;
@@ -327,6 +328,8 @@ static void built_free(built *b)
 {
 	free(b->sealed);
 	b->sealed = NULL;
+	free(b->tst_b64);
+	b->tst_b64 = NULL;
 }
 
 static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *cr, const uint8_t *sig, size_t sig_len,
@@ -357,6 +360,8 @@ static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *c
 	    (rc = hx_tsa_verify_token(tst, tlen, sd, ca_path, b->gen, err)))
 		goto done;
 	hx_sha256_hex(b->tst_sha, tst, tlen);
+	hx_hex(b->sig_digest, sd, 32);
+	b->tst_b64 = hx_b64_encode(tst, tlen);
 	b->size = prep.len;
 	rc = hx_contract_doc_seal(&b->sealed, b->sha, c, prep.pdf, prep.len, err);
 done:
@@ -416,11 +421,12 @@ static int finish(hx_ctx *c, const sig_row *s, const built *b, const uint8_t *si
 	if (n != 1)
 		return hx_err_set(err, HX_ECONFLICT, "stale_signature", "", "合同文件已变化，请重新签署");
 	char *sig_b64 = hx_b64_encode(sig, sig_len);
-	hx_param q[] = {hx_p_text(sig_b64), hx_p_text(b->gen), hx_p_text(now), hx_p_int(s->id)};
+	hx_param q[] = {hx_p_text(sig_b64), hx_p_text(b->gen), hx_p_text(b->tst_b64), hx_p_text(b->sig_digest),
+			hx_p_text(now), hx_p_int(s->id)};
 	rc = hx_db_exec(c->db,
-			"UPDATE contract_signatures SET status = 'done', signature = ?, timestamp_time = ?, signed_at = ?,"
-			" last_error = NULL WHERE id = ?",
-			q, 4, NULL, err);
+			"UPDATE contract_signatures SET status = 'done', signature = ?, timestamp_time = ?, tst = ?,"
+			" sig_digest = ?, signed_at = ?, last_error = NULL WHERE id = ?",
+			q, 6, NULL, err);
 	free(sig_b64);
 	if (rc)
 		return rc;

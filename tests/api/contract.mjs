@@ -255,11 +255,44 @@ T.push(['the worker signs on the phone, then the enterprise; pdfsig: valid, trus
   const kinds = c.evidence.map((x) => x.kind)
   for (const kind of ['sent', 'notified', 'identity_checked', 'code_sent', 'code_confirmed', 'viewed', 'read', 'intent_confirmed', 'cert_issued', 'signed', 'timestamped'])
     assert(kinds.includes(kind), 'evidence ' + kind + ' in ' + kinds.join(','))
+  // both parties told, the worker with a download link
+  const ob = await admin.get('/api/v1/outbox?limit=30')
+  assert(ob.json.items.some((m) => m.recipient === '13900001111' && m.text.includes('已签署完成') && m.text.includes(k.link_path)), 'worker notified with the link')
+  const notes = await hr.get('/api/v1/notifications')
+  assert(notes.json.items.some((n) => n.text.includes('已签署完成')), 'enterprise notified')
   signedK = k
   signedW = w
 }])
 
-T.push(['each timestamp token is accepted by openssl ts -verify', async () => {
+T.push(['expiry after N days, with a reminder the day before', async () => {
+  const w = await newWorker()
+  const k = await sent(w, { expires_days: 3 })
+  const k2 = await sent(await newWorker(), { expires_days: 3 })
+  const set = (id, sec) => {
+    const q = `UPDATE contracts SET expires_at = '${new Date(Date.now() + sec * 1000).toISOString().slice(0, 19)}Z' WHERE id = ${id}`
+    const r = DB ? spawnSync('psql', [DB, '-c', q]) : spawnSync('sqlite3', [path.join(store.varDir, 'hexie.db'), q])
+    eq(r.status, 0, 'set expiry')
+  }
+  set(k.id, -5)
+  set(k2.id, 3600)
+  let c, c2
+  for (let i = 0; i < 50; i++) {
+    c = await contract(k.id)
+    c2 = await contract(k2.id)
+    if (c.status === 'expired' && c2.evidence.some((e) => e.kind === 'reminded')) break
+    await sleep(100)
+  }
+  eq(c.status, 'expired', 'expired')
+  assert(c.evidence.some((e) => e.kind === 'expired'), 'recorded')
+  eq(c2.status, 'sent', 'the other still open')
+  assert(c2.evidence.some((e) => e.kind === 'reminded'), 'reminded')
+  const r = await new Phone(k.token).req('POST', '/identity', { name: w.name, id_number: w.id_number })
+  assert(r.status === 200 || r.status === 409, 'identity may pass')
+  const ob = await admin.get('/api/v1/outbox?limit=30')
+  assert(ob.json.items.some((m) => m.text.includes('提醒') && m.text.includes(k2.link_path)), 'reminder message with the link')
+}])
+
+T.push(['the platform checks an uploaded signed PDF: known, not tampered, timestamps good', async () => {
   assert(signedK, 'needs the signed contract')
   const pdf = (await hr.get(`/api/v1/contracts/${signedK.id}/document.pdf`)).body
   // the tokens are in the CMS: dump with openssl cms and find them through the report instead
@@ -300,6 +333,16 @@ T.push(['evidence package verifies offline with hexie verify; a changed event is
   eq(ok.code, 0, 'verify ok: ' + ok.out + ok.err)
   const rep = JSON.parse(ok.out)
   eq(rep.ok, true, 'ok')
+  // each timestamp token in the package passes openssl ts -verify against the platform root
+  const x = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-pkg-'))
+  spawnSync('unzip', ['-q', f, '-d', x])
+  const toks = fs.readdirSync(path.join(x, 'timestamps')).filter((n) => n.endsWith('.tst'))
+  eq(toks.length, 2, 'two tokens')
+  for (const t of toks) {
+    const dg = fs.readFileSync(path.join(x, 'timestamps', t.replace(/\.tst$/, '.sha256')), 'utf8').trim()
+    const v = spawnSync('openssl', ['ts', '-verify', '-digest', dg, '-in', path.join(x, 'timestamps', t), '-token_in', '-CAfile', path.join(x, 'ca.crt')], { encoding: 'utf8' })
+    assert(v.status === 0 && /Verification: OK/.test(v.stdout), 'openssl ts -verify ' + t + ': ' + v.stdout + v.stderr)
+  }
   // tamper with one event inside the package
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-pkg-'))
   spawnSync('unzip', ['-q', f, '-d', d])

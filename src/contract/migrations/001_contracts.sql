@@ -81,6 +81,8 @@ CREATE TABLE contract_signatures (
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error TEXT,
   timestamp_time TEXT,
+  tst TEXT,
+  sig_digest TEXT,
   created_at TEXT NOT NULL,
   signed_at TEXT
 );
