@@ -102,8 +102,11 @@ static int session_for(signer *s, hx_req *r, const hx_contract_row *k, hx_err *e
 		return rc;
 	if (!s->confirmed)
 		return hx_err_set(err, HX_EAUTH, "identity_required", "", "请先完成验证码核验");
-	if (s->contract_id ? s->contract_id != k->id : strcmp(s->holder, k->worker_id_hash) != 0)
-		return hx_err_set(err, HX_EAUTH, "identity_required", "", "请先核验身份");
+	/* another person's contract does not exist for this signer; the same
+	 * person (proven on another of their contracts or in the portal) may
+	 * go on */
+	if (strcmp(s->holder, k->worker_id_hash) != 0)
+		return hx_err_set(err, HX_ENOTFOUND, "not_found", "", "链接无效或已失效");
 	return 0;
 }
 

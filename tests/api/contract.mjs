@@ -552,9 +552,15 @@ T.push(["another person's link is 404 without saying it exists; an unknown link 
   const mine = new Phone(k.token)
   mine.cookie = p.cookie
   let r = await mine.req('GET', '/document.pdf')
-  eq(r.status, 401, 'needs its own identity check')
+  eq(r.status, 404, "another person's contract: 404")
+  const r404 = r
+  r = await mine.req('GET', '/text')
+  eq(r.status, 404, 'text too')
+  r = await new Phone(k.token).req('GET', '/document.pdf')
+  eq(r.status, 401, 'without a session: identify first')
   r = await new Phone('A'.repeat(48)).req('GET', '')
   eq(r.status, 404, 'unknown link')
+  eq(r.json.error.message, r404.json.error.message, 'the same answer as an unknown link')
   const r2 = await new Phone(k.token.slice(0, -1) + (k.token.endsWith('A') ? 'B' : 'A')).req('GET', '')
   eq(r2.status, 404, 'a near link')
   eq(JSON.stringify(r.json.error.message), JSON.stringify(r2.json.error.message), 'same answer')
