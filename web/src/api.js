@@ -65,7 +65,7 @@ export function apiUrl(path, query) {
  * request(method, path, opts)
  *   opts.query   object → query string (empty values left out)
  *   opts.body    JSON-encoded unless opts.raw
- *   opts.raw     send body as is (application/octet-stream)
+ *   opts.raw     send body as is (application/octet-stream, or opts.contentType)
  *   opts.form    a reactive object of field errors: an error with a `field`
  *                that is a key of it is shown there instead of as a message
  *   opts.silent  show no message at all
@@ -76,7 +76,7 @@ export async function request(method, path, opts = {}) {
   let body
   if (opts.raw !== undefined) {
     body = opts.raw
-    headers['Content-Type'] = 'application/octet-stream'
+    headers['Content-Type'] = opts.contentType || 'application/octet-stream'
   } else if (opts.body !== undefined) {
     body = JSON.stringify(opts.body)
     headers['Content-Type'] = 'application/json'
@@ -140,4 +140,32 @@ export const api = {
 // Clears all keys of a field-error object.
 export function clearErrors(errors) {
   for (const k of Object.keys(errors)) errors[k] = ''
+}
+
+// A request whose answer is a file (a PDF preview): the Blob, or an ApiError
+// with the server's message.
+export async function requestBlob(method, path, opts = {}) {
+  const headers = { Accept: 'application/pdf, application/json' }
+  let body
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body)
+    headers['Content-Type'] = 'application/json'
+  }
+  if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken
+  let res
+  try {
+    res = await fetch(apiUrl(path, opts.query), { method, headers, body, credentials: 'same-origin' })
+  } catch {
+    throw new ApiError(0, { message: fallbackMessage(0) })
+  }
+  if (res.ok) return res.blob()
+  let data = null
+  try {
+    data = await res.json()
+  } catch {
+    data = null
+  }
+  const err = new ApiError(res.status, data && data.error ? data.error : { message: fallbackMessage(res.status) })
+  if (res.status === 401 && unauthorizedHandler) unauthorizedHandler()
+  throw err
 }

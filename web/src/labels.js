@@ -20,6 +20,8 @@ export const PERMISSION_LABELS = {
   'checkup.manage': '组织劳动用工体检',
   'checkup.inspect': '现场体检',
   'checkup.respond': '查看体检报告与整改',
+  'contract.draft': '起草、发送、签署劳动合同',
+  'contract.oversee': '查看合同、备案导出与签约率',
 }
 
 export const SCOPE_KIND_LABELS = {

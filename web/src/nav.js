@@ -8,6 +8,8 @@
 import { can, hasModule } from './store.js'
 
 const CHECKUP_ANY = ['checkup.manage', 'checkup.inspect', 'checkup.respond']
+const CONTRACT_ANY = ['contract.draft', 'contract.oversee']
+const contract = (path, title, icon, test, perms) => ({ path, title, icon, test, perms, modules: ['contract', 'contracts'], orPerms: CONTRACT_ANY })
 const checkup = (path, title, icon, test, perms) => ({ path, title, icon, test, perms, modules: ['checkup'], orPerms: CHECKUP_ANY })
 
 export const NAV = [
@@ -43,9 +45,23 @@ export const NAV = [
       checkup('/checkup/analysis', '区域分析', 'DataAnalysis', 'checkup-analysis', ['checkup.manage']),
     ],
   },
+  {
+    group: 'contract',
+    title: '电子劳动合同',
+    icon: 'EditPen',
+    test: 'contract',
+    children: [
+      contract('/contracts', '电子合同', 'DocumentChecked', 'contracts', CONTRACT_ANY),
+      contract('/contracts/rates', '签约率', 'PieChart', 'contract-rates', ['contract.oversee']),
+      contract('/contracts/filing', '备案导出', 'FolderOpened', 'contract-filing', ['contract.oversee']),
+      contract('/contracts/verify', '合同验真', 'CircleCheck', 'contract-verify', CONTRACT_ANY),
+      contract('/contracts/wage-tiers', '最低工资档次', 'Coin', 'wage-tiers', ['users.manage']),
+    ],
+  },
   { path: '/organizations', title: '机构', icon: 'Connection', perms: ['orgs.manage', 'users.manage', 'registry.read'], modules: ['organizations', 'orgs', 'accounts'] },
   { path: '/users', title: '用户与角色', icon: 'Avatar', perms: ['users.manage'], modules: ['users', 'accounts'] },
   { path: '/audit', title: '操作日志', icon: 'Document', perms: ['audit.read'], modules: ['audit'] },
+  { path: '/outbox', title: '消息发件箱', icon: 'Message', perms: ['users.manage'], modules: null },
 ]
 
 // An entry by its path, inside groups too.

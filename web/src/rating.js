@@ -30,6 +30,7 @@ export const statusOf = (map, k) => map[k] || { name: k || '—', type: 'info' }
 
 export const METRIC_SOURCES = {
   platform: { name: '平台数据', type: 'primary' },
+  contract: { name: '合同模块', type: 'primary' },
   poll: { name: '测评', type: 'success' },
   override: { name: '调整', type: 'warning' },
   self: { name: '自填', type: 'info' },

@@ -11,6 +11,9 @@ const routes = [
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: '登录' } },
   // A worker's one-time poll link: no login, no layout, no session lookup.
   { path: '/poll/:applicationId/:token', name: 'poll', component: () => import('./views/PollView.vue'), meta: { public: true, standalone: true, title: '民主测评' } },
+  // 电子劳动合同: the worker's signing link and the worker portal, no login.
+  { path: '/s/:token', name: 'sign', component: () => import('./views/SignView.vue'), meta: { public: true, standalone: true, title: '电子劳动合同签署' } },
+  { path: '/my', name: 'my', component: () => import('./views/MyContractsView.vue'), meta: { public: true, standalone: true, title: '我的劳动合同' } },
   {
     path: '/',
     component: AppLayout,
@@ -44,6 +47,13 @@ const routes = [
       { path: 'checkup/batches/:id(\\d+)', name: 'checkup-batch', component: () => import('./views/CheckupBatchView.vue'), meta: { title: '验收批次', gate: gate('/checkup/batches'), menu: '/checkup/batches' } },
       { path: 'checkup/agencies', name: 'checkup-agencies', component: () => import('./views/CheckupAgenciesView.vue'), meta: { title: '机构监管', gate: gate('/checkup/agencies'), menu: '/checkup/agencies' } },
       { path: 'checkup/analysis', name: 'checkup-analysis', component: () => import('./views/CheckupAnalysisView.vue'), meta: { title: '区域分析', gate: gate('/checkup/analysis'), menu: '/checkup/analysis' } },
+      { path: 'contracts', name: 'contracts', component: () => import('./views/ContractsView.vue'), meta: { title: '电子合同', gate: gate('/contracts'), menu: '/contracts' } },
+      { path: 'contracts/:id(\\d+)', name: 'contract', component: () => import('./views/ContractDetailView.vue'), meta: { title: '合同详情', gate: gate('/contracts'), menu: '/contracts' } },
+      { path: 'contracts/rates', name: 'contract-rates', component: () => import('./views/ContractRatesView.vue'), meta: { title: '签约率', gate: gate('/contracts/rates'), menu: '/contracts/rates' } },
+      { path: 'contracts/filing', name: 'contract-filing', component: () => import('./views/ContractFilingView.vue'), meta: { title: '备案导出', gate: gate('/contracts/filing'), menu: '/contracts/filing' } },
+      { path: 'contracts/verify', name: 'contract-verify', component: () => import('./views/ContractVerifyView.vue'), meta: { title: '合同验真', gate: gate('/contracts/verify'), menu: '/contracts/verify' } },
+      { path: 'contracts/wage-tiers', name: 'wage-tiers', component: () => import('./views/WageTiersView.vue'), meta: { title: '最低工资档次', gate: gate('/contracts/wage-tiers'), menu: '/contracts/wage-tiers' } },
+      { path: 'outbox', name: 'outbox', component: () => import('./views/OutboxView.vue'), meta: { title: '消息发件箱', gate: gate('/outbox') } },
       { path: ':pathMatch(.*)*', name: 'notfound', component: () => import('./views/NotFoundView.vue'), meta: { title: '页面不存在' } },
     ],
   },
@@ -83,7 +93,8 @@ let expiredShown = false
 onUnauthorized(() => {
   const cur = router.currentRoute.value
   clearSession()
-  // The login page answers a 401 itself; a public page (the poll) has none.
+  // The login page answers a 401 itself; a public page (the poll, the
+  // signing link) has none.
   if (cur.name === 'login' || (cur.meta && cur.meta.public)) return
   if (!expiredShown) {
     expiredShown = true

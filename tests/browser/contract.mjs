@@ -1,0 +1,817 @@
+// Browser tests for 电子劳动合同 (electronic labor contracts): headless
+// Chromium (the system's /usr/bin/chromium) driven by playwright-core
+// against a running server, as tests/browser/checkup.mjs.
+//
+//   HEXIE_URL=http://127.0.0.1:18080 HEXIE_ADMIN_PASSWORD=… node tests/browser/contract.mjs [name…]
+//
+// The server must hold a store made with `hexie init --demo`. Setup goes
+// through the API as the admin (an enterprise with a worker on its roster
+// and an enterprise_hr user); the steps under test go through the UI: the HR
+// drafts a contract and sees the legal check beside the field, fixes it and
+// sends it; the worker signs on a 375-px phone through the link (identity,
+// reading, intent, signature with a WebCrypto key); the HR signs for the
+// enterprise with the browser key; the PDF downloaded from the worker's
+// completion page passes `pdfsig` against the platform root. One-time codes
+// are read from the outbox (GET /api/v1/outbox as the admin). Prints
+// `ok - name` / `not ok - name` and `contract-browser: N passed, M failed`.
+import { chromium } from 'playwright-core'
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Api, AssertionError, BASE, assert } from './api.mjs'
+
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const OUT = path.resolve(HERE, '..', 'out')
+const ADMIN_USER = process.env.HEXIE_ADMIN_USER || 'admin'
+const ADMIN_PASSWORD = process.env.HEXIE_ADMIN_PASSWORD || ''
+const TIMEOUT = Number(process.env.HEXIE_TEST_TIMEOUT || 15000)
+const PHONE = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, acceptDownloads: true }
+
+const sel = (name) => `[data-test="${name}"]`
+const uniq = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`.toUpperCase()
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+// Beijing time, as the server counts dates.
+const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)
+const daysFromNow = (n) => new Date(Date.now() + 8 * 3600e3 + n * 86400e3).toISOString().slice(0, 10)
+
+// A valid 统一社会信用代码 (GB 32100-2015) not used yet.
+const USCC = '0123456789ABCDEFGHJKLMNPQRTUWXY'
+const UW = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+let usccSeq = Math.floor(Math.random() * 9000000)
+function uscc() {
+  const first = '91331125MC' + String(usccSeq++ % 10000000).padStart(7, '0')
+  let sum = 0
+  for (let i = 0; i < 17; i++) sum += USCC.indexOf(first[i]) * UW[i]
+  return first + USCC[(31 - (sum % 31)) % 31]
+}
+
+// A valid 18-digit ID number (GB 11643-1999) of someone born on birth.
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+function idNumber(birth /* YYYYMMDD */) {
+  const first17 = '331125' + birth + String(Math.floor(Math.random() * 1000)).padStart(3, '0')
+  let sum = 0
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i]
+  return first17 + '10X98765432'[sum % 11]
+}
+
+// ---------------------------------------------------------------- shared state
+
+const S = {
+  admin: null,
+  setup: null, // {enterprise, worker: {id, name, id_number, phone}, hr: {username, password}}
+  contract: null, // {id, token}
+  workerState: null, // the worker's browser state (the signer cookie) after signing
+}
+
+async function admin() {
+  if (!S.admin) S.admin = await Api.login(ADMIN_USER, ADMIN_PASSWORD)
+  return S.admin
+}
+
+// A user made by the admin, logged in once so that a forced password
+// change is out of the way.
+async function makeUser(body) {
+  const a = await admin()
+  const username = `t${uniq().toLowerCase()}`
+  const password = `Init-${uniq()}-pw`
+  await a.post('/users', { username, password, ...body })
+  const u = await Api.login(username, password)
+  if (u.user && u.user.must_change_password) {
+    const next = `Next-${uniq()}-pw`
+    await u.post('/session/password', { old_password: password, new_password: next })
+    return { username, password: next, id: u.user.id }
+  }
+  return { username, password, id: u.user.id }
+}
+
+// An enterprise with everything 《劳动合同法》第十七条 needs of the employer,
+// one worker on its roster, and its HR user.
+async function ensureSetup() {
+  if (S.setup) return S.setup
+  const a = await admin()
+  const { items: areas } = await a.get('/areas')
+  const area = areas.find((x) => x.kind !== 'county' && x.code) || areas.find((x) => x.kind !== 'county') || areas[0]
+  const enterprise = await a.post('/enterprises', {
+    uscc: uscc(), name: `浏览器合同企业${uniq()}`, area_id: area.id, legal_representative: '王建国',
+    address: '浙江省丽水市云和县浮云街道合同路8号', employee_count: 30, is_sme: true, is_company: true,
+  })
+  const phone = '139' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0')
+  const idn = idNumber('19900315')
+  const worker = await a.post('/workers', {
+    enterprise_id: enterprise.id, name: `林${uniq().slice(-3)}`, id_number: idn, phone, hire_date: today(), job: '装配工',
+  })
+  const hr = await makeUser({ display_name: '合同企业人事', role: 'enterprise_hr', enterprise_id: enterprise.id })
+  S.setup = { enterprise, worker: { id: worker.id, name: worker.name, id_number: idn, phone }, hr }
+  return S.setup
+}
+
+// The newest one-time code sent to a phone after message id `after`.
+async function codeFor(phone, after = 0, ms = 8000) {
+  const a = await admin()
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    const { items } = await a.get('/outbox', { limit: 50 })
+    const digits = phone.replace(/\D/g, '')
+    const hit = (items || [])
+      .filter((m) => String(m.recipient || '').replace(/\D/g, '').endsWith(digits) && Number(m.id) > after)
+      .sort((x, y) => Number(y.id) - Number(x.id))
+      .find((m) => /(?<!\d)\d{6}(?!\d)/.test(m.text || ''))
+    if (hit) return { id: Number(hit.id), code: /(?<!\d)(\d{6})(?!\d)/.exec(hit.text)[1] }
+    await sleep(200)
+  }
+  throw new AssertionError(`no code for ${phone} in the outbox`)
+}
+
+async function lastOutboxId() {
+  const { items } = await (await admin()).get('/outbox', { limit: 1 })
+  return items && items.length ? Number(items[0].id) : 0
+}
+
+async function login(page, user, password) {
+  await page.goto(BASE + '/login')
+  await page.locator(sel('login-username')).fill(user)
+  await page.locator(sel('login-password')).fill(password)
+  await page.locator(sel('login-submit')).click()
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
+  await page.locator(sel('main')).waitFor()
+}
+
+async function fillDate(page, locator, date) {
+  const input = locator.locator('input')
+  await input.fill(date)
+  await input.press('Enter')
+  await page.locator('.el-picker-panel.el-date-picker:visible').waitFor({ state: 'hidden' }).catch(() => {})
+}
+
+async function noHorizontalScroll(page, where) {
+  const m = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, bw: document.body.scrollWidth, w: window.innerWidth }))
+  assert(m.sw <= m.w && m.bw <= m.w, `${where}: horizontal scroll at ${m.w} px (scrollWidth ${m.sw}/${m.bw})`)
+}
+
+// ---------------------------------------------------------------- tests
+
+// The HR drafts through the dialog: a wage under the minimum is flagged
+// beside the monthly-pay field with its article, the fix clears it, and the
+// contract is sent; the worker's link and QR code are on the page.
+async function hr_drafts_lints_and_sends({ open }) {
+  const { worker, hr } = await ensureSetup()
+  const page = await open()
+  await login(page, hr.username, hr.password)
+  await page.locator(sel('nav-contracts')).click()
+  await page.waitForURL((u) => u.pathname === '/contracts')
+  await page.locator(sel('contract-new')).click()
+  const dialog = page.locator('.el-dialog:visible', { has: page.locator(sel('terms-form')) })
+  await dialog.waitFor()
+
+  await dialog.locator(sel('draft-worker')).click()
+  await dialog.locator(sel('draft-worker') + ' input').fill(worker.name)
+  await page.locator(sel('draft-worker-' + worker.id) + ':visible').click()
+  await dialog.locator(sel('draft-worker-info')).waitFor()
+  await dialog.locator(sel('terms-worker-address')).fill('浙江省丽水市云和县元和街道幸福里3号')
+  await fillDate(page, dialog.locator(sel('terms-term-start')), today())
+  await fillDate(page, dialog.locator(sel('terms-term-end')), daysFromNow(3 * 365))
+  await dialog.locator(sel('terms-probation-months')).fill('2')
+  await dialog.locator(sel('terms-job-title')).fill('木制玩具装配工')
+  await dialog.locator(sel('terms-job-location')).fill('浙江省丽水市云和县')
+  await dialog.locator(sel('terms-pay-probation')).fill('3600')
+  await dialog.locator(sel('terms-pay-monthly')).fill('1000')
+
+  // The finding sits in the monthly-pay form item, red, citing the law.
+  const payItem = dialog.locator('.el-form-item', { has: page.locator(sel('terms-pay-monthly')) })
+  const finding = payItem.locator('[data-test="lint-finding"][data-code="wage_below_minimum"]')
+  await finding.waitFor()
+  const ftext = await finding.innerText()
+  assert(/最低工资/.test(ftext) && /第四十八条|最低工资规定/.test(ftext), `finding text: ${ftext}`)
+  assert((await finding.getAttribute('class')).includes('error'), 'the wage finding is an error')
+  await dialog.locator(sel('draft-lint-errors')).waitFor()
+
+  await dialog.locator(sel('terms-pay-monthly')).fill('4500')
+  await finding.waitFor({ state: 'detached' })
+  await dialog.locator(sel('draft-lint-ok')).waitFor()
+  const errs = await dialog.locator('[data-test="lint-finding"].error').count()
+  assert(errs === 0, `${errs} lint errors left`)
+
+  await dialog.locator(sel('draft-done')).click()
+  await page.waitForURL((u) => /^\/contracts\/\d+$/.test(u.pathname))
+  const id = Number(new URL(page.url()).pathname.split('/').pop())
+  await page.locator(sel('contract-status'), { hasText: '草稿' }).waitFor()
+  const draft = await (await admin()).get(`/contracts/${id}`)
+  assert(draft.status === 'draft' && draft.worker_id === worker.id, `draft ${JSON.stringify(draft).slice(0, 200)}`)
+  assert(Number(draft.terms.pay.monthly) === 4500, `monthly wage saved: ${JSON.stringify(draft.terms.pay)}`)
+
+  await page.locator(sel('contract-send')).click()
+  await page.locator('.el-message-box__btns .el-button--primary').click()
+  await page.locator(sel('contract-status'), { hasText: '待签署' }).waitFor()
+  const link = await page.locator(sel('contract-link')).inputValue()
+  const m = /\/s\/([^/?#\s]+)/.exec(link)
+  assert(m, `worker link: ${link}`)
+  const qr = page.locator(sel('contract-qr'))
+  await qr.waitFor()
+  await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await qr.elementHandle())
+  S.contract = { id, token: m[1] }
+}
+
+async function ensureSent() {
+  if (S.contract) return S.contract
+  const { worker, hr } = await ensureSetup()
+  const u = await Api.login(hr.username, hr.password)
+  const c = await u.post('/contracts', {
+    worker_id: worker.id, kind: 'full_time',
+    terms: {
+      worker_address: '浙江省丽水市云和县元和街道幸福里3号',
+      term: { type: 'fixed', start: today(), end: daysFromNow(3 * 365) }, probation_months: 2,
+      job: { title: '木制玩具装配工', location: '浙江省丽水市云和县' }, hours: { system: 'standard', hours_per_week: 40 },
+      pay: { monthly: 4500, probation_monthly: 3600, pay_day: 15 }, social_insurance: true,
+      protection: '提供符合国家标准的劳动防护用品', prior: { fixed_term_contracts: 0, years_of_service: 0 },
+    },
+  })
+  const sent = await u.post(`/contracts/${c.id}/send`)
+  S.contract = { id: c.id, token: /\/s\/([^/?#\s]+)/.exec(sent.link || sent.link_path)[1] }
+  return S.contract
+}
+
+// The worker on a 375-px phone: identity and code, the whole text read to
+// its end, the intent code, the signature with a key made in the browser.
+async function worker_signs_on_phone({ open }) {
+  const { worker } = await ensureSetup()
+  const { token, id } = await ensureSent()
+  const page = await open(PHONE)
+  await page.goto(`${BASE}/s/${token}`)
+  await page.locator(sel('step-identity')).waitFor()
+  await noHorizontalScroll(page, 'identity')
+
+  let after = await lastOutboxId()
+  await page.locator(sel('sign-name')).fill(worker.name)
+  await page.locator(sel('sign-id-number')).fill(worker.id_number)
+  await page.locator(sel('sign-identity-submit')).click()
+  await page.locator(sel('sign-code')).waitFor()
+  // A wrong code is refused in Chinese with the tries left.
+  await page.locator(sel('sign-code')).fill('000000')
+  let c = await codeFor(worker.phone, after)
+  if (c.code !== '000000') {
+    await page.locator(sel('sign-code-submit')).click()
+    await page.locator(sel('sign-error-text'), { hasText: '验证码错误' }).waitFor()
+  }
+  await page.locator(sel('sign-code')).fill(c.code)
+  await page.locator(sel('sign-code-submit')).click()
+
+  await page.locator(sel('step-read')).waitFor()
+  const box = page.locator(sel('sign-text'))
+  await box.waitFor()
+  const body = await box.innerText()
+  assert(body.includes('劳动合同期限') && /4,?500/.test(body), `the contract text: ${body.slice(0, 300)}`)
+  await noHorizontalScroll(page, 'read')
+  const done = page.locator(sel('sign-read-done'))
+  const tall = await box.evaluate((el) => el.scrollHeight > el.clientHeight + 30)
+  if (tall) assert(await done.isDisabled(), 'the read button waits for the end of the text')
+  await box.evaluate((el) => { el.scrollTop = el.scrollHeight })
+  await page.waitForFunction((el) => !el.disabled, await done.elementHandle())
+  await done.click()
+
+  await page.locator(sel('step-intent')).waitFor()
+  after = c.id
+  await page.locator(sel('sign-intent-send')).click()
+  await page.locator(sel('sign-intent-code')).waitFor()
+  c = await codeFor(worker.phone, after)
+  await page.locator(sel('sign-intent-code')).fill(c.code)
+  await page.locator(sel('sign-intent-submit')).click()
+
+  await page.locator(sel('step-sign')).waitFor()
+  await noHorizontalScroll(page, 'sign')
+  await page.locator(sel('sign-submit')).click()
+  await page.locator(sel('step-done')).waitFor({ timeout: 30000 })
+  await noHorizontalScroll(page, 'done')
+
+  S.workerState = await page.context().storageState()
+  const k = await (await admin()).get(`/contracts/${id}`)
+  assert(k.status === 'signing' || k.pending, `after the worker: ${k.status}`)
+  assert((k.signatures || []).some((s) => s.party === 'worker'), 'a worker signature is recorded')
+}
+
+// The HR signs for the enterprise with a key made in this browser; then the
+// PDF from the worker's completion page passes pdfsig against the root.
+async function hr_signs_and_pdf_verifies({ open }) {
+  const { hr, worker } = await ensureSetup()
+  if (!S.contract) {
+    // Run alone: the worker signs through the API; the phone gets its cookie.
+    S.contract = await sendOne()
+    const value = await workerSignsViaApi(S.contract.token)
+    const host = new URL(BASE).hostname
+    S.workerState = { cookies: [{ name: 'hx_signer', value, domain: host, path: '/api/v1/', expires: -1, httpOnly: true, secure: false, sameSite: 'Strict' }], origins: [] }
+  }
+  const { id, token } = S.contract
+  const a = await admin()
+  const page = await open()
+  await login(page, hr.username, hr.password)
+  await page.goto(`${BASE}/contracts/${id}`)
+  const sign = page.locator(sel('contract-sign'))
+  await sign.waitFor()
+  await page.waitForFunction((el) => !el.disabled, await sign.elementHandle())
+  await sign.click()
+  await page.locator(sel('contract-notice')).waitFor({ timeout: 30000 })
+  // Signed, or waiting for its timestamp (then completed by the retry).
+  let k
+  const end = Date.now() + 60000
+  for (;;) {
+    k = await a.get(`/contracts/${id}`)
+    if (k.status === 'signed' && !k.pending) break
+    assert(Date.now() < end, `contract still ${k.status} (pending ${k.pending})`)
+    await sleep(1000)
+  }
+  await page.locator(sel('contract-status'), { hasText: '已签署' }).waitFor({ timeout: 20000 })
+  const kinds = await page.locator(sel('evidence-item')).allInnerTexts()
+  for (const want of ['身份核验', '阅读完成', '意愿确认', '签署']) assert(kinds.some((t) => t.includes(want)), `evidence ${want}: ${kinds.join(' | ')}`)
+
+  // The worker's completion page (the same phone, its signer cookie still
+  // valid) offers the signed PDF.
+  const phone = await open(S.workerState ? { ...PHONE, storageState: S.workerState } : PHONE)
+  await phone.goto(`${BASE}/s/${token}`)
+  const st = await Promise.race([
+    phone.locator(sel('step-done')).waitFor().then(() => 'done'),
+    phone.locator(sel('step-identity')).waitFor().then(() => 'identity'),
+  ])
+  if (st === 'identity') {
+    // A new context holds no signer cookie: identity first.
+    const after = await lastOutboxId()
+    await phone.locator(sel('sign-name')).fill(worker.name)
+    await phone.locator(sel('sign-id-number')).fill(worker.id_number)
+    await phone.locator(sel('sign-identity-submit')).click()
+    await phone.locator(sel('sign-code')).waitFor()
+    const c = await codeFor(worker.phone, after)
+    await phone.locator(sel('sign-code')).fill(c.code)
+    await phone.locator(sel('sign-code-submit')).click()
+    await phone.locator(sel('step-done')).waitFor()
+  }
+  await noHorizontalScroll(phone, 'done (after the enterprise)')
+  const [dl] = await Promise.all([phone.waitForEvent('download'), phone.locator(sel('sign-download')).click()])
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-pdfsig-'))
+  try {
+    const pdf = path.join(dir, 'contract.pdf')
+    await dl.saveAs(pdf)
+    assert(fs.readFileSync(pdf).subarray(0, 5).toString() === '%PDF-', 'the download is a PDF')
+    const ca = await fetch(BASE + '/api/v1/trust/ca.crt')
+    assert(ca.ok, `ca.crt: ${ca.status}`)
+    fs.writeFileSync(path.join(dir, 'ca.crt'), Buffer.from(await ca.arrayBuffer()))
+    const nss = path.join(dir, 'nss')
+    fs.mkdirSync(nss)
+    execFileSync('certutil', ['-N', '-d', `sql:${nss}`, '--empty-password'])
+    // pdfsig checks the signer for e-mail (S/MIME) use: the root must be a
+    // trusted CA for that too ("C,,": SSL only, gives "issuer isn't Trusted").
+    const pem = fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8').includes('BEGIN CERTIFICATE')
+    execFileSync('certutil', ['-A', '-d', `sql:${nss}`, '-n', 'hexie-root', '-t', 'C,C,', ...(pem ? ['-a'] : []), '-i', path.join(dir, 'ca.crt')])
+    let out
+    try {
+      out = execFileSync('pdfsig', ['-nssdir', `sql:${nss}`, pdf], { encoding: 'utf8' })
+    } catch (e) {
+      out = String(e.stdout || '') + String(e.stderr || '')
+    }
+    const sigs = out.split(/^Signature #\d+:/m).slice(1)
+    assert(sigs.length >= 2, `pdfsig found ${sigs.length} signatures:\n${out}`)
+    sigs.forEach((s, i) => {
+      assert(s.includes('Signature is Valid'), `signature ${i + 1} not valid:\n${s}`)
+      assert(s.includes('Certificate is Trusted'), `signature ${i + 1} certificate not trusted:\n${s}`)
+    })
+    assert(/Total document signed/.test(sigs[sigs.length - 1]) && !/Not total document signed/.test(sigs[sigs.length - 1]),
+      `the last signature does not cover the whole document:\n${sigs[sigs.length - 1]}`)
+  } finally {
+    if (process.env.HEXIE_KEEP_PDF) console.log(`  kept ${dir}`)
+    else fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+
+// 批量起草: two workers chosen in the table with the same terms (one address
+// for both, enterprise first), drafted and sent by the job with the bar
+// full; one is signed with the enterprise seal, made from the page when the
+// server says there is none.
+async function hr_batch_drafts_and_seals({ open }) {
+  const { enterprise, hr } = await ensureSetup()
+  const a = await admin()
+  const tag = `批${uniq().slice(-4)}`
+  const workers = []
+  for (const n of ['甲', '乙', '丙']) {
+    workers.push(await a.post('/workers', {
+      enterprise_id: enterprise.id, name: `${tag}${n}`, id_number: idNumber('19920101'),
+      phone: '137' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0'), hire_date: today(), job: '包装工',
+    }))
+  }
+  const page = await open()
+  await login(page, hr.username, hr.password)
+  await page.goto(BASE + '/contracts')
+  await page.locator(sel('contract-batch')).click()
+  const dialog = page.locator('.el-dialog:visible', { hasText: '批量起草合同' })
+  await dialog.locator(sel('batch-workers')).waitFor()
+  await dialog.locator(sel('batch-q')).fill(tag)
+  await dialog.locator(sel('batch-q')).press('Enter')
+  const rows = dialog.locator(sel('batch-workers') + ' .el-table__body .el-table__row')
+  await page.waitForFunction(([s, n]) => document.querySelectorAll(s).length === n,
+    [`[data-test="batch-workers"] .el-table__body .el-table__row`, 3])
+  for (let i = 0; i < 3; i++) await rows.nth(i).locator('.el-checkbox').click()
+  await dialog.locator(sel('batch-count'), { hasText: '已选 3 人' }).waitFor()
+  await dialog.locator(sel('terms-worker-address')).fill('浙江省丽水市云和县浮云街道职工宿舍')
+  await fillDate(page, dialog.locator(sel('terms-term-start')), today())
+  await fillDate(page, dialog.locator(sel('terms-term-end')), daysFromNow(365))
+  await dialog.locator(sel('terms-job-title')).fill('包装工')
+  await dialog.locator(sel('terms-job-location')).fill('浙江省丽水市云和县')
+  await dialog.locator(sel('terms-pay-monthly')).fill('3800')
+  await dialog.locator(sel('terms-sign-order')).getByText('企业先签').click()
+  await dialog.locator(sel('batch-send') + ' .el-checkbox__input').click()
+  await dialog.locator(sel('batch-start')).click()
+  await dialog.locator(sel('batch-status'), { hasText: '已完成' }).waitFor({ timeout: 30000 })
+  const pct = await dialog.locator(sel('batch-progress')).getAttribute('aria-valuenow')
+  assert(pct === '100', `progress ${pct}`)
+  assert((await dialog.locator(sel('batch-errors')).count()) === 0, 'batch failures listed')
+
+  const { items } = await a.get('/contracts', { q: tag })
+  items.sort((x, y) => x.id - y.id)
+  assert(items.length === 3 && items.every((c) => c.status === 'sent' && c.sign_order === 'enterprise_first'),
+    `batch contracts: ${JSON.stringify(items.map((c) => [c.worker_name, c.status, c.sign_order]))}`)
+
+  // 电子印章签署: no seal yet → made from the page → signed.
+  await page.goto(`${BASE}/contracts/${items[0].id}`)
+  await page.locator(sel('contract-seal')).click()
+  const made = await Promise.race([
+    page.locator(sel('contract-no-seal')).waitFor().then(() => true),
+    page.locator(sel('contract-notice')).waitFor().then(() => false),
+  ])
+  if (made) await page.locator(sel('seal-create')).click()
+  await page.locator(sel('contract-notice')).waitFor({ timeout: 30000 })
+  await page.locator(sel('contract-status'), { hasText: '签署中' }).waitFor({ timeout: 20000 })
+  const k = await a.get(`/contracts/${items[0].id}`)
+  assert((k.signatures || []).some((x) => x.party === 'enterprise'), `seal signature: ${JSON.stringify(k.signatures)}`)
+  assert(k.turn === 'worker', `turn after the seal: ${k.turn}`)
+
+  // 企业签署 with the browser key; then that certificate is revoked and the
+  // next signature in the same browser enrols a new key by itself.
+  const browserSign = async (cid) => {
+    await page.goto(`${BASE}/contracts/${cid}`)
+    const b = page.locator(sel('contract-sign'))
+    await b.waitFor()
+    await b.click()
+    await page.locator(sel('contract-notice')).waitFor({ timeout: 30000 })
+    await page.locator(sel('contract-status'), { hasText: '签署中' }).waitFor({ timeout: 20000 })
+    const x = await a.get(`/contracts/${cid}`)
+    const sig = (x.signatures || []).find((y) => y.party === 'enterprise')
+    assert(sig && sig.cert_serial, `browser signature: ${JSON.stringify(x.signatures)}`)
+    return sig.cert_serial
+  }
+  const first = await browserSign(items[1].id)
+  await a.post(`/contracts/certificates/${first}/revoke`, { reason: '浏览器测试：模拟密钥丢失' })
+  const second = await browserSign(items[2].id)
+  assert(second !== first, 'a new certificate after the revocation')
+}
+
+// The worker refuses with a reason; the HR sees 已拒签 and the reason in the
+// evidence.
+async function worker_rejects({ open }) {
+  const { worker } = await ensureSetup()
+  const { id, token } = await sendOne()
+  const page = await open(PHONE)
+  await page.goto(`${BASE}/s/${token}`)
+  const after = await lastOutboxId()
+  await page.locator(sel('sign-name')).fill(worker.name)
+  await page.locator(sel('sign-id-number')).fill(worker.id_number)
+  await page.locator(sel('sign-identity-submit')).click()
+  await page.locator(sel('sign-code')).waitFor()
+  const c = await codeFor(worker.phone, after)
+  await page.locator(sel('sign-code')).fill(c.code)
+  await page.locator(sel('sign-code-submit')).click()
+  await page.locator(sel('step-read')).waitFor()
+  await page.locator(sel('sign-reject')).click()
+  const dialog = page.locator('.el-dialog:visible', { has: page.locator(sel('sign-reject-reason')) })
+  await dialog.waitFor()
+  await noHorizontalScroll(page, 'reject dialog')
+  await dialog.locator(sel('sign-reject-reason')).fill('工资与面谈约定不一致')
+  await dialog.locator(sel('sign-reject-submit')).click()
+  await page.locator(sel('sign-closed'), { hasText: '拒绝签署' }).waitFor()
+  const k = await (await admin()).get(`/contracts/${id}`)
+  assert(k.status === 'rejected', `after rejecting: ${k.status}`)
+  assert(k.evidence.some((e) => e.kind === 'rejected'), 'a rejected event')
+}
+
+// A contract drafted and sent through the API (not the one the UI test uses).
+async function sendOne() {
+  const { worker, hr } = await ensureSetup()
+  const u = await Api.login(hr.username, hr.password)
+  const c = await u.post('/contracts', {
+    worker_id: worker.id, kind: 'full_time',
+    terms: {
+      worker_address: '浙江省丽水市云和县元和街道幸福里3号',
+      term: { type: 'fixed', start: today(), end: daysFromNow(365) },
+      job: { title: '质检员', location: '浙江省丽水市云和县' }, hours: { system: 'standard', hours_per_week: 40 },
+      pay: { monthly: 4200, pay_day: 10 }, social_insurance: true, protection: '提供劳动防护用品',
+      prior: { fixed_term_contracts: 0, years_of_service: 0 },
+    },
+  })
+  const sent = await u.post(`/contracts/${c.id}/send`)
+  return { id: c.id, token: /\/s\/([^/?#\s]+)/.exec(sent.link || sent.link_path)[1] }
+}
+
+// A contract the worker and the enterprise have signed, all through the API
+// (for a test run alone): the worker's steps with a P-256 key made here, the
+// enterprise's seal.
+async function signViaApi() {
+  const { hr, enterprise } = await ensureSetup()
+  const { id, token } = await sendOne()
+  await workerSignsViaApi(token)
+  const u = await Api.login(hr.username, hr.password)
+  const a = await admin()
+  for (const end = Date.now() + 30000; ;) {
+    const k = await a.get(`/contracts/${id}`)
+    if (k.turn === 'enterprise') break
+    assert(Date.now() < end, `the enterprise's turn never came: ${k.status}`)
+    await sleep(300)
+  }
+  let r = await u.raw('POST', `/contracts/${id}/seal`)
+  if (r.status >= 400 && r.json && r.json.error && r.json.error.code === 'no_seal') {
+    await u.post(`/enterprises/${enterprise.id}/seal`)
+    r = await u.raw('POST', `/contracts/${id}/seal`)
+  }
+  assert(r.status < 300, `seal: ${r.status} ${r.text.slice(0, 200)}`)
+  for (const end = Date.now() + 60000; ;) {
+    const k = await a.get(`/contracts/${id}`)
+    if (k.status === 'signed' && !k.pending) return k
+    assert(Date.now() < end, `contract still ${k.status}`)
+    await sleep(500)
+  }
+}
+
+// The worker's steps on a link through the API; gives the signer cookie.
+async function workerSignsViaApi(token) {
+  const { worker } = await ensureSetup()
+  let cookie = ''
+  const call = async (method, p, body) => {
+    const headers = { Accept: 'application/json' }
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    if (cookie) headers.Cookie = cookie
+    const r = await fetch(`${BASE}/api/v1/sign/${token}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    const m = /hx_signer=([^;]*)/.exec(r.headers.get('set-cookie') || '')
+    if (m) cookie = `hx_signer=${m[1]}`
+    const text = await r.text()
+    if (r.status >= 400) throw new AssertionError(`${method} /sign/…${p}: ${r.status} ${text.slice(0, 200)}`)
+    return text ? JSON.parse(text) : null
+  }
+  let after = await lastOutboxId()
+  await call('POST', '/identity', { name: worker.name, id_number: worker.id_number })
+  let c = await codeFor(worker.phone, after)
+  await call('POST', '/identity/confirm', { code: c.code })
+  await call('GET', '/text')
+  await call('POST', '/read', { seconds: 30 })
+  after = c.id
+  await call('POST', '/intent')
+  c = await codeFor(worker.phone, after)
+  await call('POST', '/intent/confirm', { code: c.code })
+  const { subtle } = globalThis.crypto
+  const ALG = { name: 'ECDSA', hash: 'SHA-256' }
+  const pair = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+  const spki = Buffer.from(await subtle.exportKey('spki', pair.publicKey)).toString('base64')
+  const proof = Buffer.from(await subtle.sign(ALG, pair.privateKey, Buffer.from('hexie-enrol:' + spki))).toString('base64')
+  const cert = await call('POST', '/certificate', { spki, proof })
+  const prep = await call('POST', '/prepare', { cert_serial: cert.serial })
+  const signature = Buffer.from(await subtle.sign(ALG, pair.privateKey, Buffer.from(prep.to_sign, 'base64'))).toString('base64')
+  await call('POST', '/sign', { signature_id: prep.signature_id, signature })
+  return cookie.slice('hx_signer='.length)
+}
+
+// The worker's signed labor contract: one a UI test made, else one now.
+async function ensureSigned() {
+  const { worker } = await ensureSetup()
+  const a = await admin()
+  const found = (await a.get('/contracts', { status: 'signed', q: worker.name })).items.find((c) => c.kind === 'full_time' && c.worker_id === worker.id)
+  return found || signViaApi()
+}
+
+// The county side: the signed PDF passes 合同验真; 签约率 and 备案导出 list the
+// enterprise; the filing's Excel answers; 最低工资档次 and the outbox show.
+async function oversight_pages({ open }) {
+  const { enterprise, worker } = await ensureSetup()
+  const a = await admin()
+  const signed = await ensureSigned()
+  const page = await open()
+  await login(page, ADMIN_USER, ADMIN_PASSWORD)
+
+  // 合同验真 with the signed PDF as the platform holds it.
+  const pdf = await page.context().request.get(`${BASE}/api/v1/contracts/${signed.id}/document.pdf`)
+  assert(pdf.ok(), `document.pdf: ${pdf.status()}`)
+  await page.locator(sel('nav-contract-verify')).click()
+  await page.waitForURL((u) => u.pathname === '/contracts/verify')
+  await page.locator(sel('verify-file')).setInputFiles({ name: 'contract.pdf', mimeType: 'application/pdf', buffer: await pdf.body() })
+  await page.locator(sel('verify-submit')).click()
+  const result = page.locator(sel('verify-result'))
+  await result.waitFor()
+  assert((await result.locator(sel('verify-known')).innerText()).includes('本平台签发'), 'known to the platform')
+  assert((await result.locator(sel('verify-tampered')).innerText()).includes('未被修改'), 'not tampered')
+  const trusted = await result.locator(sel('verify-trusted')).allInnerTexts()
+  assert(trusted.length >= 2 && trusted.every((t) => t === '可信'), `trusted: ${trusted}`)
+  await result.getByText('验真通过').waitFor()
+
+  // A changed byte in the signed range: tampered.
+  const bytes = Buffer.from(await pdf.body())
+  const at = bytes.indexOf(Buffer.from('/Type'))
+  bytes[at + 1] = 'X'.charCodeAt(0)
+  await page.locator(sel('verify-file')).setInputFiles({ name: 'changed.pdf', mimeType: 'application/pdf', buffer: bytes })
+  await page.locator(sel('verify-submit')).click()
+  await page.locator(sel('verify-result')).waitFor()
+  await page.locator(sel('verify-tampered'), { hasText: '已被修改' }).waitFor()
+
+  await page.locator(sel('nav-contract-rates')).click()
+  const row = page.locator(sel('rates-table') + ' .el-table__row', { hasText: enterprise.name })
+  await row.waitFor()
+  assert(/%/.test(await row.locator(sel('rate-value')).innerText()), 'a percentage')
+
+  await page.locator(sel('nav-contract-filing')).click()
+  const frow = page.locator(sel('filing-table') + ' .el-table__row', { hasText: worker.name }).first()
+  await frow.waitFor()
+  for (const g of ['基本信息', '合同内容', '签署信息']) await page.locator(sel('filing-table') + ' th', { hasText: g }).first().waitFor()
+  const href = await page.locator(sel('filing-xlsx')).getAttribute('href')
+  const x = await page.context().request.get(BASE + href)
+  assert(x.ok() && (await x.body()).subarray(0, 2).toString() === 'PK', `filing.xlsx: ${x.status()}`)
+
+  await page.locator(sel('nav-wage-tiers')).click()
+  await page.locator(sel('wage-standards') + ' .el-table__row').first().waitFor()
+  await page.locator(sel('nav-outbox')).click()
+  await page.locator(sel('outbox-text'), { hasText: '验证码' }).first().waitFor()
+}
+
+// 我的合同 at 375 px: name + ID number, the code, the signed contract listed
+// with its download answering a PDF.
+async function worker_portal({ open }) {
+  const { worker } = await ensureSetup()
+  await ensureSigned()
+  const page = await open(PHONE)
+  await page.goto(BASE + '/my')
+  await page.locator(sel('my-login')).waitFor()
+  await noHorizontalScroll(page, '/my login')
+  const after = await lastOutboxId()
+  await page.locator(sel('my-name')).fill(worker.name)
+  await page.locator(sel('my-id-number')).fill(worker.id_number)
+  await page.locator(sel('my-send')).click()
+  await page.locator(sel('my-code')).waitFor()
+  const c = await codeFor(worker.phone, after)
+  await page.locator(sel('my-code')).fill(c.code)
+  await page.locator(sel('my-confirm')).click()
+  const item = page.locator(sel('my-contract'), { hasText: '已签署' }).first()
+  await item.waitFor()
+  await noHorizontalScroll(page, '/my list')
+  const href = await item.locator(sel('my-download')).getAttribute('href')
+  const r = await page.context().request.get(BASE + href)
+  assert(r.ok() && (await r.body()).subarray(0, 5).toString() === '%PDF-', `my download: ${r.status()}`)
+}
+
+// A signed contract changed, renewed and ended from its page: each makes a
+// draft linked to it; the termination certificate, sent and sealed, ends
+// the contract.
+async function hr_amends_renews_terminates({ open }) {
+  const { hr, worker } = await ensureSetup()
+  const a = await admin()
+  const signed = await ensureSigned()
+  const page = await open()
+  await login(page, hr.username, hr.password)
+
+  await page.goto(`${BASE}/contracts/${signed.id}`)
+  await page.locator(sel('contract-amend')).click()
+  let dialog = page.locator('.el-dialog:visible', { hasText: '变更劳动合同' })
+  // A wage under the minimum is refused, shown beside the field.
+  await dialog.locator(sel('terms-pay-monthly')).fill('1000')
+  await dialog.locator(sel('change-submit')).click()
+  await dialog.locator('.el-form-item', { has: page.locator(sel('terms-pay-monthly')) })
+    .locator('[data-test="lint-finding"][data-code="lint_failed"]').waitFor()
+  await dialog.locator(sel('terms-pay-monthly')).fill('5200')
+  await dialog.locator(sel('terms-pay-probation')).fill('4200')
+  await dialog.locator(sel('change-submit')).click()
+  await page.waitForURL((u) => /^\/contracts\/\d+$/.test(u.pathname) && u.pathname !== `/contracts/${signed.id}`)
+  await page.locator(sel('contract-status'), { hasText: '草稿' }).waitFor()
+  const amendId = Number(new URL(page.url()).pathname.split('/').pop())
+  const am = await a.get(`/contracts/${amendId}`)
+  assert(am.kind === 'amendment' && am.event === 'change' && am.parent_id === signed.id, `amendment ${JSON.stringify(am).slice(0, 200)}`)
+
+  await page.goto(`${BASE}/contracts/${signed.id}`)
+  await page.locator(sel('contract-renew')).click()
+  dialog = page.locator('.el-dialog:visible', { hasText: '续签劳动合同' })
+  await dialog.locator(sel('change-submit')).click()
+  await page.waitForURL((u) => /^\/contracts\/\d+$/.test(u.pathname) && u.pathname !== `/contracts/${signed.id}`)
+  const renewId = Number(new URL(page.url()).pathname.split('/').pop())
+  const rn = await a.get(`/contracts/${renewId}`)
+  assert(rn.event === 'renew' && rn.parent_id === signed.id && rn.status === 'draft', `renewal ${JSON.stringify(rn).slice(0, 200)}`)
+
+  await page.goto(`${BASE}/contracts/${signed.id}`)
+  await page.locator(sel('contract-terminate')).click()
+  dialog = page.locator('.el-dialog:visible', { hasText: '解除或终止劳动合同' })
+  await dialog.locator(sel('terminate-reason')).fill('双方协商一致解除劳动合同')
+  await dialog.locator(sel('terminate-basis')).click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: '第三十六条' }).click()
+  await dialog.locator(sel('change-submit')).click()
+  await page.waitForURL((u) => /^\/contracts\/\d+$/.test(u.pathname) && u.pathname !== `/contracts/${signed.id}`)
+  await page.locator(sel('contract-status'), { hasText: '草稿' }).waitFor()
+  await page.locator(sel('contract-send')).click()
+  await page.locator('.el-message-box__btns .el-button--primary').click()
+  await page.locator(sel('contract-status'), { hasText: '待签署' }).waitFor()
+  await page.locator(sel('contract-seal')).click()
+  const made = await Promise.race([
+    page.locator(sel('contract-no-seal')).waitFor().then(() => true),
+    page.locator(sel('contract-notice')).waitFor().then(() => false),
+  ])
+  if (made) await page.locator(sel('seal-create')).click()
+  await page.locator(sel('contract-status'), { hasText: '已签署' }).waitFor({ timeout: 30000 })
+  const old = await a.get(`/contracts/${signed.id}`)
+  assert(old.status === 'ended', `the contract after its termination certificate: ${old.status}`)
+  await page.goto(`${BASE}/contracts/${signed.id}`)
+  await page.locator(sel('contract-status'), { hasText: '已终止' }).waitFor()
+  await page.locator(sel('contract-children')).waitFor()
+}
+
+const TESTS = [
+  hr_drafts_lints_and_sends,
+  worker_signs_on_phone,
+  hr_signs_and_pdf_verifies,
+  hr_batch_drafts_and_seals,
+  worker_rejects,
+  oversight_pages,
+  worker_portal,
+  hr_amends_renews_terminates,
+]
+
+// ---------------------------------------------------------------- runner
+
+function ignorable(msg) {
+  const url = (msg.location() && msg.location().url) || ''
+  const text = msg.text()
+  if (/favicon\.(ico|svg)/.test(url) || /favicon/.test(text)) return true
+  // Refused API requests are answered in the UI; the browser logs them too.
+  if (text.startsWith('Failed to load resource') && url.includes('/api/')) return true
+  return false
+}
+
+async function main() {
+  if (!ADMIN_PASSWORD) {
+    console.error('HEXIE_ADMIN_PASSWORD is not set')
+    console.log('contract-browser: 0 passed, 1 failed')
+    process.exit(1)
+  }
+  const only = process.argv.slice(2)
+  const tests = only.length ? TESTS.filter((t) => only.includes(t.name)) : TESTS
+  fs.mkdirSync(OUT, { recursive: true })
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  })
+  let passed = 0
+  let failed = 0
+  for (const t of tests) {
+    const contexts = []
+    const problems = []
+    let lastPage = null
+    const watch = (page) => {
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !ignorable(m)) problems.push(`console error: ${m.text()}`)
+      })
+      lastPage = page
+    }
+    const open = async (opts = {}) => {
+      const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, ...opts })
+      ctx.setDefaultTimeout(TIMEOUT)
+      ctx.on('page', watch)
+      contexts.push(ctx)
+      return ctx.newPage()
+    }
+    const started = Date.now()
+    try {
+      await t({ open, browser })
+      if (problems.length) throw new AssertionError(problems.join('\n'))
+      passed++
+      console.log(`ok - ${t.name} (${Date.now() - started} ms)`)
+    } catch (e) {
+      failed++
+      console.log(`not ok - ${t.name}`)
+      console.log('  ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n  '))
+      if (problems.length && !(e instanceof AssertionError && e.message === problems.join('\n'))) {
+        console.log('  ' + problems.join('\n  '))
+      }
+      if (lastPage && !lastPage.isClosed()) {
+        try {
+          const shot = path.join(OUT, `contract-${t.name}.png`)
+          await lastPage.screenshot({ path: shot, fullPage: true })
+          console.log(`  screenshot: ${shot}`)
+        } catch { /* page gone */ }
+      }
+    } finally {
+      for (const c of contexts) await c.close().catch(() => {})
+    }
+  }
+  await browser.close()
+  console.log(`contract-browser: ${passed} passed, ${failed} failed`)
+  process.exit(failed ? 1 : 0)
+}
+
+main().catch((e) => {
+  console.error(e)
+  console.log('contract-browser: 0 passed, 1 failed')
+  process.exit(1)
+})
