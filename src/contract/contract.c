@@ -176,15 +176,10 @@ int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *
 		return rc;
 	if (r->nrows != 1)
 		return hx_err_set(err, HX_ENOTFOUND, "no_document", "version", "合同文件不存在");
-	char *b64 = NULL;
-	if ((rc = hx_open(&b64, c->keys->pii, hx_rows_get(r, 0, "pdf_enc"), "contract_documents.pdf", err)))
-		return rc;
 	uint8_t *bytes = NULL;
 	size_t n = 0;
-	rc = hx_b64_decode(&bytes, &n, b64);
-	free(b64);
-	if (rc)
-		return hx_err_set(err, HX_EINTERNAL, "bad_document", "", "合同文件损坏");
+	if ((rc = hx_open_bytes(&bytes, &n, c->keys->pii, hx_rows_get(r, 0, "pdf_enc"), "contract_documents.pdf", err)))
+		return rc;
 	char check[65];
 	hx_sha256_hex(check, bytes, n);
 	if (strcmp(check, hx_rows_get(r, 0, "sha256")) != 0) {
@@ -200,11 +195,7 @@ int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *
 
 int hx_contract_doc_seal(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len, hx_err *err)
 {
-	char *b64 = hx_b64_encode(pdf, len);
-	if (!b64)
-		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
-	int rc = hx_seal(sealed, c->keys->pii, b64, "contract_documents.pdf", err);
-	free(b64);
+	int rc = hx_seal_bytes(sealed, c->keys->pii, pdf, len, "contract_documents.pdf", err);
 	if (!rc)
 		hx_sha256_hex(sha, pdf, len);
 	return rc;

@@ -135,7 +135,11 @@ int hx_keys_load(hx_keys *out, const char *dir, int create, hx_err *err)
 
 int hx_seal(char **out, const uint8_t key[32], const char *plain, const char *aad, hx_err *err)
 {
-	size_t n = strlen(plain);
+	return hx_seal_bytes(out, key, plain, strlen(plain), aad, err);
+}
+
+int hx_seal_bytes(char **out, const uint8_t key[32], const void *plain, size_t n, const char *aad, hx_err *err)
+{
 	uint8_t *buf = malloc(12 + n + 16);
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int len = 0, ok = 0;
@@ -164,6 +168,12 @@ done:
 }
 
 int hx_open(char **out, const uint8_t key[32], const char *sealed, const char *aad, hx_err *err)
+{
+	return hx_open_bytes((uint8_t **)out, NULL, key, sealed, aad, err);
+}
+
+int hx_open_bytes(uint8_t **out, size_t *outlen, const uint8_t key[32], const char *sealed, const char *aad,
+		  hx_err *err)
 {
 	uint8_t *b = NULL;
 	size_t n = 0;
@@ -196,6 +206,8 @@ done:
 		free(plain);
 		return hx_err_set(err, HX_EINTERNAL, "crypto", "", "decryption failed");
 	}
-	*out = plain;
+	*out = (uint8_t *)plain;
+	if (outlen)
+		*outlen = pn;
 	return 0;
 }

@@ -37,5 +37,10 @@ int hx_keys_load(hx_keys *out, const char *dir, int create, hx_err *err);
  * with aad bound in (e.g. the table and column). Caller frees. */
 int hx_seal(char **out, const uint8_t key[32], const char *plain, const char *aad, hx_err *err);
 int hx_open(char **out, const uint8_t key[32], const char *sealed, const char *aad, hx_err *err);
+/* The same for bytes (documents): *out is NUL-terminated too, *outlen
+ * (may be NULL) gets the length. */
+int hx_seal_bytes(char **out, const uint8_t key[32], const void *plain, size_t n, const char *aad, hx_err *err);
+int hx_open_bytes(uint8_t **out, size_t *outlen, const uint8_t key[32], const char *sealed, const char *aad,
+		  hx_err *err);
 
 #endif
