@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zip.h>
 
 #include "../account/account.h"
 #include "../audit/audit.h"
@@ -18,6 +17,7 @@
 #include "../core/json.h"
 #include "../core/timeutil.h"
 #include "../registry/registry.h"
+#include "../report/report.h"
 #include "../store/store.h"
 #include "checkup.h"
 
@@ -464,32 +464,6 @@ int hx_checkup_agency_summary(json_t **out, hx_ctx *c, long long org_id, long lo
 
 /* ---- archive package ---- */
 
-static int hx_zip_put(zip_t *z, const char *name, const void *data, size_t len, hx_err *err)
-{
-	void *copy = malloc(len ? len : 1);
-	if (!copy)
-		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
-	memcpy(copy, data, len);
-	zip_source_t *s = zip_source_buffer(z, copy, len, 1);
-	if (!s) {
-		free(copy);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: %s", zip_strerror(z));
-	}
-	if (zip_file_add(z, name, s, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) < 0) {
-		zip_source_free(s);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: %s", zip_strerror(z));
-	}
-	return 0;
-}
-
-static int add_json(zip_t *z, const char *name, json_t *j, hx_err *err)
-{
-	char *t = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	int rc = hx_zip_put(z, name, t, strlen(t), err);
-	free(t);
-	return rc;
-}
-
 int hx_checkup_archive_zip(char **out, size_t *len, const char **name, hx_ctx *c, long long id, hx_err *err)
 {
 	json_t *check = NULL, *report = NULL, *hist = NULL;
@@ -503,24 +477,16 @@ int hx_checkup_archive_zip(char **out, size_t *len, const char **name, hx_ctx *c
 		return rc;
 	hx_arena_defer(c->arena, (void (*)(void *))json_decref, hist);
 	json_object_set(check, "history", hist);
-	zip_error_t ze;
-	zip_error_init(&ze);
-	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-	if (!src)
-		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
-	zip_source_keep(src);
-	zip_t *z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
-	if (!z) {
-		zip_source_free(src);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot open");
-	}
-	rc = add_json(z, "check.json", check, err);
+	hx_zip *z = NULL;
+	if ((rc = hx_zip_new(&z, err)))
+		return rc;
+	rc = hx_zip_add_json(z, "check.json", check, err);
 	if (!rc && hx_checkup_report(&report, c, id, err) == 0) {
-		rc = add_json(z, "report.json", report, err);
+		rc = hx_zip_add_json(z, "report.json", report, err);
 		char *pdf = NULL;
 		size_t plen = 0;
 		if (!rc && hx_checkup_report_pdf(&pdf, &plen, report, err) == 0) {
-			rc = hx_zip_put(z, "report.pdf", pdf, plen, err);
+			rc = hx_zip_add(z, "report.pdf", pdf, plen, err);
 			free(pdf);
 		}
 		json_decref(report);
@@ -537,35 +503,15 @@ int hx_checkup_archive_zip(char **out, size_t *len, const char **name, hx_ctx *c
 			break;
 		char *entry = hx_arena_printf(c->arena, "files/%s/%lld-%s", json_string_value(json_object_get(f, "item_id")),
 					      (long long)json_integer_value(json_object_get(f, "id")), fname);
-		rc = hx_zip_put(z, entry, bytes, blen, err);
+		rc = hx_zip_add(z, entry, bytes, blen, err);
 		free(bytes);
 	}
 	if (rc) {
-		zip_discard(z);
-		zip_source_free(src);
+		hx_zip_discard(z);
 		return rc;
 	}
-	if (zip_close(z) < 0) {
-		zip_discard(z);
-		zip_source_free(src);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot write the package");
-	}
-	zip_int64_t n = 0;
-	if (zip_source_open(src) < 0 || zip_source_seek(src, 0, SEEK_END) < 0 || (n = zip_source_tell(src)) < 0 ||
-	    zip_source_seek(src, 0, SEEK_SET) < 0) {
-		zip_source_free(src);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot read the package");
-	}
-	char *buf = malloc((size_t)n + 1);
-	zip_int64_t got = buf ? zip_source_read(src, buf, (zip_uint64_t)n) : -1;
-	zip_source_close(src);
-	zip_source_free(src);
-	if (got != n) {
-		free(buf);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: short read");
-	}
-	*out = buf;
-	*len = (size_t)n;
+	if ((rc = hx_zip_finish(out, len, z, err)))
+		return rc;
 	*name = hx_arena_printf(c->arena, "体检档案-%lld-%s.zip", id, json_string_value(json_object_get(check, "enterprise_name")));
 	return 0;
 }
@@ -688,7 +634,6 @@ int hx_checkup_analysis(json_t **out, hx_ctx *c, const hx_checkup_analysis_filte
 
 /* ---- the area analysis as PDF ---- */
 
-#include "../report/report.h"
 
 struct grows {
 	json_t *cur, *prev;

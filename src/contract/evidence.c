@@ -21,6 +21,7 @@
 #include <zip.h>
 
 #include "../core/timeutil.h"
+#include "../report/report.h"
 
 static int unhex32(uint8_t out[32], const char *hex)
 {
@@ -217,33 +218,7 @@ int hx_evidence_log_key(EVP_PKEY **out, const char *dir, int create, hx_err *err
 
 /* ---- the package ---- */
 
-static int zput(zip_t *z, const char *name, const void *data, size_t len, hx_err *err)
-{
-	void *copy = malloc(len ? len : 1);
-	if (!copy)
-		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
-	memcpy(copy, data, len);
-	zip_source_t *s = zip_source_buffer(z, copy, len, 1);
-	if (!s) {
-		free(copy);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: %s", zip_strerror(z));
-	}
-	if (zip_file_add(z, name, s, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) < 0) {
-		zip_source_free(s);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: %s", zip_strerror(z));
-	}
-	return 0;
-}
-
-static int zput_json(zip_t *z, const char *name, json_t *j, hx_err *err)
-{
-	char *t = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	int rc = t ? zput(z, name, t, strlen(t), err) : hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
-	free(t);
-	return rc;
-}
-
-static int zput_file(zip_t *z, const char *name, const char *path, hx_err *err)
+static int zput_file(hx_zip *z, const char *name, const char *path, hx_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -251,7 +226,7 @@ static int zput_file(zip_t *z, const char *name, const char *path, hx_err *err)
 	char buf[65536];
 	size_t n = fread(buf, 1, sizeof buf, f);
 	fclose(f);
-	return zput(z, name, buf, n, err);
+	return hx_zip_add(z, name, buf, n, err);
 }
 
 static const char PACKAGE_README[] =
@@ -269,32 +244,6 @@ static const char PACKAGE_README[] =
 	"\n"
 	"离线核验：hexie verify 本文件.zip [--ca 可信根证书] [--log-key 可信日志公钥]\n"
 	"根证书与日志公钥应与平台公布的一致（核对指纹）。\n";
-
-static int zip_finish(char **out, size_t *len, zip_t *z, zip_source_t *src, hx_err *err)
-{
-	if (zip_close(z) < 0) {
-		zip_discard(z);
-		zip_source_free(src);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot write the package");
-	}
-	zip_int64_t n = 0;
-	if (zip_source_open(src) < 0 || zip_source_seek(src, 0, SEEK_END) < 0 || (n = zip_source_tell(src)) < 0 ||
-	    zip_source_seek(src, 0, SEEK_SET) < 0) {
-		zip_source_free(src);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot read the package");
-	}
-	char *buf = malloc((size_t)n + 1);
-	zip_int64_t got = buf ? zip_source_read(src, buf, (zip_uint64_t)n) : -1;
-	zip_source_close(src);
-	zip_source_free(src);
-	if (got != n) {
-		free(buf);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: short read");
-	}
-	*out = buf;
-	*len = (size_t)n;
-	return 0;
-}
 
 static char *pub_pem(EVP_PKEY *k)
 {
@@ -331,19 +280,10 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 		return rc;
 	if ((rc = load_leaves(&leaves, c, n, err)))
 		return rc;
-	zip_error_t ze;
-	zip_error_init(&ze);
-	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
-	if (!src) {
+	hx_zip *z = NULL;
+	if ((rc = hx_zip_new(&z, err))) {
 		free(leaves);
-		return hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory");
-	}
-	zip_source_keep(src);
-	zip_t *z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
-	if (!z) {
-		zip_source_free(src);
-		free(leaves);
-		return hx_err_set(err, HX_EINTERNAL, "zip", "", "zip: cannot open");
+		return rc;
 	}
 	json_t *events = json_array(), *proofs = json_array();
 	for (int i = 0; i < ev->nrows; i++) {
@@ -367,20 +307,20 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 							"path", path));
 	}
 	free(leaves);
-	rc = zput_json(z, "evidence.json", json_pack("{s:I,s:s,s:o}", "contract_id", (json_int_t)contract_id, "origin",
+	rc = hx_zip_add_json(z, "evidence.json", json_pack("{s:I,s:s,s:o}", "contract_id", (json_int_t)contract_id, "origin",
 							HX_EVIDENCE_ORIGIN, "events", events),
 		       err);
 	if (!rc)
-		rc = zput_json(z, "proofs.json", json_pack("{s:I,s:s,s:o}", "tree_size", (json_int_t)n, "root",
+		rc = hx_zip_add_json(z, "proofs.json", json_pack("{s:I,s:s,s:o}", "tree_size", (json_int_t)n, "root",
 							  hx_rows_get(cp, 0, "root"), "proofs", proofs),
 			       err);
 	else
 		json_decref(proofs);
 	if (!rc)
-		rc = zput(z, "checkpoint.txt", hx_rows_get(cp, 0, "text"), strlen(hx_rows_get(cp, 0, "text")), err);
+		rc = hx_zip_add(z, "checkpoint.txt", hx_rows_get(cp, 0, "text"), strlen(hx_rows_get(cp, 0, "text")), err);
 	if (!rc) {
 		char *pem = pub_pem(hx_cenv.log_key);
-		rc = pem ? zput(z, "log-key.pem", pem, strlen(pem), err) : hx_err_set(err, HX_EINTERNAL, "pem", "", "log key");
+		rc = pem ? hx_zip_add(z, "log-key.pem", pem, strlen(pem), err) : hx_err_set(err, HX_EINTERNAL, "pem", "", "log key");
 		free(pem);
 	}
 	if (!rc) {
@@ -392,7 +332,7 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 			rc = zput_file(z, "issuing.crt", path, err);
 	}
 	if (!rc)
-		rc = zput(z, "README.txt", PACKAGE_README, strlen(PACKAGE_README), err);
+		rc = hx_zip_add(z, "README.txt", PACKAGE_README, strlen(PACKAGE_README), err);
 	/* each signature's RFC 3161 token and the digest it stamps, for
 	 * `openssl ts -verify -digest HEX -in N-party.tst -token_in -CAfile ca.crt` */
 	hx_rows *ts = NULL;
@@ -407,11 +347,11 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 		if (hx_b64_decode(&tok, &tl, hx_rows_get(ts, i, "tst")))
 			continue;
 		const char *party = hx_rows_get(ts, i, "party");
-		rc = zput(z, hx_arena_printf(c->arena, "timestamps/%d-%s.tst", i + 1, party), tok, tl, err);
+		rc = hx_zip_add(z, hx_arena_printf(c->arena, "timestamps/%d-%s.tst", i + 1, party), tok, tl, err);
 		free(tok);
 		const char *dg = hx_rows_get(ts, i, "sig_digest");
 		if (!rc && dg)
-			rc = zput(z, hx_arena_printf(c->arena, "timestamps/%d-%s.sha256", i + 1, party), dg, strlen(dg), err);
+			rc = hx_zip_add(z, hx_arena_printf(c->arena, "timestamps/%d-%s.sha256", i + 1, party), dg, strlen(dg), err);
 	}
 	for (int i = 0; !rc && i < docs->nrows; i++) {
 		unsigned char *pdf = NULL;
@@ -420,17 +360,16 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 		int v = (int)hx_rows_int(docs, i, "version");
 		if ((rc = hx_contract_doc_get(&pdf, &plen, sha, c, contract_id, v, err)))
 			break;
-		rc = zput(z, hx_arena_printf(c->arena, "versions/%d.pdf", v), pdf, plen, err);
+		rc = hx_zip_add(z, hx_arena_printf(c->arena, "versions/%d.pdf", v), pdf, plen, err);
 		if (!rc && i == docs->nrows - 1)
-			rc = zput(z, "contract.pdf", pdf, plen, err);
+			rc = hx_zip_add(z, "contract.pdf", pdf, plen, err);
 		free(pdf);
 	}
 	if (rc) {
-		zip_discard(z);
-		zip_source_free(src);
+		hx_zip_discard(z);
 		return rc;
 	}
-	return zip_finish(out, len, z, src, err);
+	return hx_zip_finish(out, len, z, err);
 }
 
 /* ---- offline verification ---- */

@@ -10,6 +10,7 @@
 #ifndef HX_REPORT_H
 #define HX_REPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "../core/err.h"
@@ -182,5 +183,15 @@ int hx_pdf_doc_finish(char **out, size_t *outlen, hx_pdf_doc *doc, hx_err *err);
 /* A QR code of text as an SVG image (malloc'd): black modules on white,
  * a 4-module quiet zone, error correction level M. */
 int hx_qr_svg(char **out, size_t *len, const char *text, hx_err *err);
+
+/* ---- zip packages written in memory ---- */
+typedef struct hx_zip hx_zip;
+int hx_zip_new(hx_zip **out, hx_err *err);
+/* Adds a copy of data as name (UTF-8 path). */
+int hx_zip_add(hx_zip *z, const char *name, const void *data, size_t len, hx_err *err);
+int hx_zip_add_json(hx_zip *z, const char *name, const json_t *j, hx_err *err);
+/* Closes the archive into *out (malloc'd) and frees z, also on failure. */
+int hx_zip_finish(char **out, size_t *len, hx_zip *z, hx_err *err);
+void hx_zip_discard(hx_zip *z);
 
 #endif
