@@ -176,24 +176,61 @@ static int h_create(hx_req *r)
 	return hx_req_json(r, 201, out);
 }
 
-static int h_get(hx_req *r)
+
+
+/* The shapes most handlers share: the object's :id (and a JSON body) in,
+ * the module's JSON answer out. */
+typedef int (*id_fn)(json_t **out, hx_ctx *c, long long id, hx_err *err);
+typedef int (*id_body_fn)(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
+
+static int with_id(hx_req *r, id_fn fn, int status)
 {
 	json_t *out = NULL;
 	hx_err err = {0};
-	if (hx_contract_get(&out, &r->ctx, hx_req_param_id(r, 0), &err))
+	if (fn(&out, &r->ctx, hx_req_param_id(r, 0), &err))
 		return hx_req_fail(r, &err);
-	return hx_req_json(r, 200, out);
+	return hx_req_json(r, status, out);
 }
 
-static int h_update(hx_req *r)
+static int with_id_body(hx_req *r, id_body_fn fn, int status)
 {
 	json_t *b, *out = NULL;
 	hx_err err = {0};
 	if (hx_req_body_json(r, &b, NULL))
 		return 0;
-	if (hx_contract_update(&out, &r->ctx, hx_req_param_id(r, 0), b, &err))
+	if (fn(&out, &r->ctx, hx_req_param_id(r, 0), b, &err))
 		return hx_req_fail(r, &err);
-	return hx_req_json(r, 200, out);
+	return hx_req_json(r, status, out);
+}
+
+static int h_get(hx_req *r)
+{
+	return with_id(r, hx_contract_get, 200);
+}
+
+static int h_update(hx_req *r)
+{
+	return with_id_body(r, hx_contract_update, 200);
+}
+
+static int h_send(hx_req *r)
+{
+	return with_id(r, hx_contract_send, 200);
+}
+
+static int h_seal_make(hx_req *r)
+{
+	return with_id(r, hx_contract_seal_make, 201);
+}
+
+static int h_amend(hx_req *r)
+{
+	return with_id_body(r, hx_contract_amend, 201);
+}
+
+static int h_terminate(hx_req *r)
+{
+	return with_id_body(r, hx_contract_terminate, 201);
 }
 
 static int h_delete(hx_req *r)
@@ -205,14 +242,6 @@ static int h_delete(hx_req *r)
 	return 0;
 }
 
-static int h_send(hx_req *r)
-{
-	json_t *out = NULL;
-	hx_err err = {0};
-	if (hx_contract_send(&out, &r->ctx, hx_req_param_id(r, 0), &err))
-		return hx_req_fail(r, &err);
-	return hx_req_json(r, 200, out);
-}
 
 static int h_qr(hx_req *r)
 {
@@ -361,25 +390,7 @@ static int h_seal_batch(hx_req *r)
 	return hx_req_json(r, 200, json_pack("{s:o,s:o,s:o}", "signed", signed_, "pending", pend, "failed", failed));
 }
 
-static int h_seal_make(hx_req *r)
-{
-	json_t *out = NULL;
-	hx_err err = {0};
-	if (hx_contract_seal_make(&out, &r->ctx, hx_req_param_id(r, 0), &err))
-		return hx_req_fail(r, &err);
-	return hx_req_json(r, 201, out);
-}
 
-static int h_amend(hx_req *r)
-{
-	json_t *b, *out = NULL;
-	hx_err err = {0};
-	if (hx_req_body_json(r, &b, NULL))
-		return 0;
-	if (hx_contract_amend(&out, &r->ctx, hx_req_param_id(r, 0), b, &err))
-		return hx_req_fail(r, &err);
-	return hx_req_json(r, 201, out);
-}
 
 static int h_renew(hx_req *r)
 {
@@ -393,16 +404,6 @@ static int h_renew(hx_req *r)
 	return hx_req_json(r, 201, out);
 }
 
-static int h_terminate(hx_req *r)
-{
-	json_t *b, *out = NULL;
-	hx_err err = {0};
-	if (hx_req_body_json(r, &b, NULL))
-		return 0;
-	if (hx_contract_terminate(&out, &r->ctx, hx_req_param_id(r, 0), b, &err))
-		return hx_req_fail(r, &err);
-	return hx_req_json(r, 201, out);
-}
 
 /* The package needs a checkpoint over the contract's events: one write
  * transaction to make it, one snapshot to read. */
