@@ -11,59 +11,22 @@
 // rectification → follow-up and re-grading) but each one makes what it needs
 // through the API when run alone. Prints `ok - name` / `not ok - name` and
 // `checkup-browser: N passed, M failed`.
-import { chromium } from 'playwright-core'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Api, AssertionError, BASE, assert } from './api.mjs'
+import { ADMIN_PASSWORD, ADMIN_USER, Api, BASE, PHONE, YEAR, admin, assert, confirmBox, daysFromNow, eventually, fillDate, login, makeUser, pageWidth, runSuite, sel, tmpFile, uniq, usccSeries } from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const OUT = path.resolve(HERE, '..', 'out')
-const ADMIN_USER = process.env.HEXIE_ADMIN_USER || 'admin'
-const ADMIN_PASSWORD = process.env.HEXIE_ADMIN_PASSWORD || ''
-const TIMEOUT = Number(process.env.HEXIE_TEST_TIMEOUT || 15000)
-const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a1f1bd6b0000000049454e44ae426082', 'hex')
 
-const sel = (name) => `[data-test="${name}"]`
-const uniq = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`.toUpperCase()
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-// Beijing time, as the server counts years and dates.
-const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)
-const YEAR = Number(today().slice(0, 4))
-const daysFromNow = (n) => new Date(Date.now() + 8 * 3600e3 + n * 86400e3).toISOString().slice(0, 10)
-
 // A valid 统一社会信用代码 (GB 32100-2015) not used yet.
-const USCC = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-const UW = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-let usccSeq = Math.floor(Math.random() * 9000000)
-function uscc() {
-  const first = '91331125MB' + String(usccSeq++ % 10000000).padStart(7, '0')
-  let sum = 0
-  for (let i = 0; i < 17; i++) sum += USCC.indexOf(first[i]) * UW[i]
-  return first + USCC[(31 - (sum % 31)) % 31]
-}
-
-// ---------------------------------------------------------------- API
-
+const uscc = usccSeries('MB')
 
 // ---------------------------------------------------------------- shared state
 
 const S = {
-  admin: null,
   checklist: null,
   agency: null, // {org, contract}
   inspector: null, // {username, password}
   check: null, // the check the inspector works on (id, enterprise)
   risky: null, // checklist item marked 风险 on it
   hr: null, // {username, password} of the check's enterprise
-}
-
-async function admin() {
-  if (!S.admin) S.admin = await Api.login(ADMIN_USER, ADMIN_PASSWORD)
-  return S.admin
 }
 
 async function checklist() {
@@ -77,22 +40,6 @@ async function riskyItem() {
   if (!S.risky) S.risky = (await checklist()).items.find((i) => i.severity === '较大' && !i.auto && !(i.flags || []).length)
   assert(S.risky, 'no 较大 item without auto answer or flags in the checklist')
   return S.risky
-}
-
-// A user made by the admin, logged in once through the API so that a
-// forced password change (if the server asks for one) is out of the way.
-async function makeUser(body) {
-  const a = await admin()
-  const username = `t${uniq().toLowerCase()}`
-  const password = `Init-${uniq()}-pw`
-  await a.post('/users', { username, password, ...body })
-  const u = await Api.login(username, password)
-  if (u.user && u.user.must_change_password) {
-    const next = `Next-${uniq()}-pw`
-    await u.post('/session/password', { old_password: password, new_password: next })
-    return { username, password: next, id: u.user.id }
-  }
-  return { username, password, id: u.user.id }
 }
 
 async function newEnterprise(prefix = '浏览器体检企业') {
@@ -172,57 +119,6 @@ async function ensureRectified() {
 }
 
 // ---------------------------------------------------------------- UI helpers
-
-async function login(page, user, password) {
-  await page.goto(BASE + '/login')
-  await page.locator(sel('login-username')).fill(user)
-  await page.locator(sel('login-password')).fill(password)
-  await page.locator(sel('login-submit')).click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-  await page.locator(sel('main')).waitFor()
-}
-
-async function confirmBox(page) {
-  const btn = page.locator('.el-message-box .el-button--primary')
-  await btn.waitFor()
-  await btn.click()
-  await page.locator('.el-message-box').waitFor({ state: 'hidden' })
-}
-
-async function fillDate(page, locator, date) {
-  const input = locator.locator('input')
-  await input.fill(date)
-  await input.press('Enter')
-  // The picker's panel closes with Enter; wait until it is gone.
-  await page.locator('.el-picker-panel.el-date-picker:visible').waitFor({ state: 'hidden' }).catch(() => {})
-}
-
-// Waits until fn() returns a truthy value (polling the API).
-async function eventually(fn, what, ms = 8000) {
-  const end = Date.now() + ms
-  let last
-  while (Date.now() < end) {
-    try {
-      last = await fn()
-      if (last) return last
-    } catch (e) {
-      last = e
-    }
-    await sleep(200)
-  }
-  throw new AssertionError(`timed out waiting for ${what}${last instanceof Error ? ': ' + last.message : ''}`)
-}
-
-async function pageWidth(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth)
-}
-
-function tmpFile(name, bytes) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-checkup-'))
-  const file = path.join(dir, name)
-  fs.writeFileSync(file, bytes)
-  return { file, done: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
 
 async function openInspect(page, checkId) {
   await page.goto(BASE + `/checkup/checks/${checkId}/inspect`)
@@ -657,85 +553,4 @@ const TESTS = [
   admin_handles_warnings,
 ]
 
-// ---------------------------------------------------------------- runner
-
-function ignorable(msg) {
-  const url = (msg.location() && msg.location().url) || ''
-  const text = msg.text()
-  if (/favicon\.(ico|svg)/.test(url) || /favicon/.test(text)) return true
-  // Refused API requests are answered in the UI; the browser logs them too,
-  // and requests cut off on purpose (offline, aborted) as network errors.
-  if (text.startsWith('Failed to load resource') && (url.includes('/api/') || /ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|ERR_FAILED/.test(text))) return true
-  return false
-}
-
-async function main() {
-  if (!ADMIN_PASSWORD) {
-    console.error('HEXIE_ADMIN_PASSWORD is not set')
-    console.log('checkup-browser: 0 passed, 1 failed')
-    process.exit(1)
-  }
-  const only = process.argv.slice(2)
-  const tests = only.length ? TESTS.filter((t) => only.includes(t.name)) : TESTS
-  fs.mkdirSync(OUT, { recursive: true })
-
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  let passed = 0
-  let failed = 0
-  for (const t of tests) {
-    const contexts = []
-    const problems = []
-    let lastPage = null
-    const watch = (page) => {
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !ignorable(m)) problems.push(`console error: ${m.text()}`)
-      })
-      lastPage = page
-    }
-    const open = async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...opts })
-      ctx.setDefaultTimeout(TIMEOUT)
-      ctx.on('page', watch)
-      contexts.push(ctx)
-      return ctx.newPage()
-    }
-    const started = Date.now()
-    try {
-      await t({ open, browser })
-      if (problems.length) throw new AssertionError(problems.join('\n'))
-      passed++
-      console.log(`ok - ${t.name} (${Date.now() - started} ms)`)
-    } catch (e) {
-      failed++
-      console.log(`not ok - ${t.name}`)
-      console.log('  ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n  '))
-      if (problems.length && !(e instanceof AssertionError && e.message === problems.join('\n'))) {
-        console.log('  ' + problems.join('\n  '))
-      }
-      if (lastPage && !lastPage.isClosed()) {
-        try {
-          const shot = path.join(OUT, `checkup-${t.name}.png`)
-          await lastPage.screenshot({ path: shot, fullPage: true })
-          console.log(`  screenshot: ${shot}`)
-        } catch { /* page gone */ }
-      }
-    } finally {
-      for (const c of contexts) await c.close().catch(() => {})
-    }
-  }
-  await browser.close()
-  console.log(`checkup-browser: ${passed} passed, ${failed} failed`)
-  process.exit(failed ? 1 : 0)
-}
-
-main().catch((e) => {
-  console.error(e)
-  console.log('checkup-browser: 0 passed, 1 failed')
-  process.exit(1)
-})
+runSuite(TESTS, { label: 'checkup-browser', shot: 'checkup-', allPages: true, offline: true })

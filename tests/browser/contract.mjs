@@ -14,77 +14,24 @@
 // completion page passes `pdfsig` against the platform root. One-time codes
 // are read from the outbox (GET /api/v1/outbox as the admin). Prints
 // `ok - name` / `not ok - name` and `contract-browser: N passed, M failed`.
-import { chromium } from 'playwright-core'
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Api, AssertionError, BASE, assert } from './api.mjs'
+import { ADMIN_PASSWORD, ADMIN_USER, Api, AssertionError, BASE, admin, assert, daysFromNow, fillDate, idNumber, login, makeUser, runSuite, sel, sleep, today, uniq, usccSeries } from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const OUT = path.resolve(HERE, '..', 'out')
-const ADMIN_USER = process.env.HEXIE_ADMIN_USER || 'admin'
-const ADMIN_PASSWORD = process.env.HEXIE_ADMIN_PASSWORD || ''
-const TIMEOUT = Number(process.env.HEXIE_TEST_TIMEOUT || 15000)
+// A taller phone than the other suites', taking downloads.
 const PHONE = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, acceptDownloads: true }
 
-const sel = (name) => `[data-test="${name}"]`
-const uniq = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`.toUpperCase()
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-// Beijing time, as the server counts dates.
-const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)
-const daysFromNow = (n) => new Date(Date.now() + 8 * 3600e3 + n * 86400e3).toISOString().slice(0, 10)
-
 // A valid 统一社会信用代码 (GB 32100-2015) not used yet.
-const USCC = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-const UW = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-let usccSeq = Math.floor(Math.random() * 9000000)
-function uscc() {
-  const first = '91331125MC' + String(usccSeq++ % 10000000).padStart(7, '0')
-  let sum = 0
-  for (let i = 0; i < 17; i++) sum += USCC.indexOf(first[i]) * UW[i]
-  return first + USCC[(31 - (sum % 31)) % 31]
-}
-
-// A valid 18-digit ID number (GB 11643-1999) of someone born on birth.
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-function idNumber(birth /* YYYYMMDD */) {
-  const first17 = '331125' + birth + String(Math.floor(Math.random() * 1000)).padStart(3, '0')
-  let sum = 0
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i]
-  return first17 + '10X98765432'[sum % 11]
-}
+const uscc = usccSeries('MC')
 
 // ---------------------------------------------------------------- shared state
 
 const S = {
-  admin: null,
   setup: null, // {enterprise, worker: {id, name, id_number, phone}, hr: {username, password}}
   contract: null, // {id, token}
   workerState: null, // the worker's browser state (the signer cookie) after signing
-}
-
-async function admin() {
-  if (!S.admin) S.admin = await Api.login(ADMIN_USER, ADMIN_PASSWORD)
-  return S.admin
-}
-
-// A user made by the admin, logged in once so that a forced password
-// change is out of the way.
-async function makeUser(body) {
-  const a = await admin()
-  const username = `t${uniq().toLowerCase()}`
-  const password = `Init-${uniq()}-pw`
-  await a.post('/users', { username, password, ...body })
-  const u = await Api.login(username, password)
-  if (u.user && u.user.must_change_password) {
-    const next = `Next-${uniq()}-pw`
-    await u.post('/session/password', { old_password: password, new_password: next })
-    return { username, password: next, id: u.user.id }
-  }
-  return { username, password, id: u.user.id }
 }
 
 // An enterprise with everything 《劳动合同法》第十七条 needs of the employer,
@@ -130,20 +77,35 @@ async function lastOutboxId() {
   return items && items.length ? Number(items[0].id) : 0
 }
 
-async function login(page, user, password) {
-  await page.goto(BASE + '/login')
-  await page.locator(sel('login-username')).fill(user)
-  await page.locator(sel('login-password')).fill(password)
-  await page.locator(sel('login-submit')).click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-  await page.locator(sel('main')).waitFor()
+// The identity step of a signing link: name and ID number, then the code
+// sent to the worker's phone (with `wrongFirst`, a wrong code first, refused
+// in Chinese with the tries left). Gives the code's outbox message.
+async function passIdentity(page, worker, { wrongFirst = false } = {}) {
+  const after = await lastOutboxId()
+  await page.locator(sel('sign-name')).fill(worker.name)
+  await page.locator(sel('sign-id-number')).fill(worker.id_number)
+  await page.locator(sel('sign-identity-submit')).click()
+  await page.locator(sel('sign-code')).waitFor()
+  if (wrongFirst) await page.locator(sel('sign-code')).fill('000000')
+  const c = await codeFor(worker.phone, after)
+  if (wrongFirst && c.code !== '000000') {
+    await page.locator(sel('sign-code-submit')).click()
+    await page.locator(sel('sign-error-text'), { hasText: '验证码错误' }).waitFor()
+  }
+  await page.locator(sel('sign-code')).fill(c.code)
+  await page.locator(sel('sign-code-submit')).click()
+  return c
 }
 
-async function fillDate(page, locator, date) {
-  const input = locator.locator('input')
-  await input.fill(date)
-  await input.press('Enter')
-  await page.locator('.el-picker-panel.el-date-picker:visible').waitFor({ state: 'hidden' }).catch(() => {})
+// 电子印章签署 from a contract's page: the seal is made from the page when
+// the server says there is none.
+async function sealFromPage(page) {
+  await page.locator(sel('contract-seal')).click()
+  const made = await Promise.race([
+    page.locator(sel('contract-no-seal')).waitFor().then(() => true),
+    page.locator(sel('contract-notice')).waitFor().then(() => false),
+  ])
+  if (made) await page.locator(sel('seal-create')).click()
 }
 
 async function noHorizontalScroll(page, where) {
@@ -216,20 +178,13 @@ async function hr_drafts_lints_and_sends({ open }) {
 
 async function ensureSent() {
   if (S.contract) return S.contract
-  const { worker, hr } = await ensureSetup()
-  const u = await Api.login(hr.username, hr.password)
-  const c = await u.post('/contracts', {
-    worker_id: worker.id, kind: 'full_time',
-    terms: {
-      worker_address: '浙江省丽水市云和县元和街道幸福里3号',
-      term: { type: 'fixed', start: today(), end: daysFromNow(3 * 365) }, probation_months: 2,
-      job: { title: '木制玩具装配工', location: '浙江省丽水市云和县' }, hours: { system: 'standard', hours_per_week: 40 },
-      pay: { monthly: 4500, probation_monthly: 3600, pay_day: 15 }, social_insurance: true,
-      protection: '提供符合国家标准的劳动防护用品', prior: { fixed_term_contracts: 0, years_of_service: 0 },
-    },
+  S.contract = await draftAndSend({
+    worker_address: '浙江省丽水市云和县元和街道幸福里3号',
+    term: { type: 'fixed', start: today(), end: daysFromNow(3 * 365) }, probation_months: 2,
+    job: { title: '木制玩具装配工', location: '浙江省丽水市云和县' }, hours: { system: 'standard', hours_per_week: 40 },
+    pay: { monthly: 4500, probation_monthly: 3600, pay_day: 15 }, social_insurance: true,
+    protection: '提供符合国家标准的劳动防护用品', prior: { fixed_term_contracts: 0, years_of_service: 0 },
   })
-  const sent = await u.post(`/contracts/${c.id}/send`)
-  S.contract = { id: c.id, token: /\/s\/([^/?#\s]+)/.exec(sent.link || sent.link_path)[1] }
   return S.contract
 }
 
@@ -243,20 +198,8 @@ async function worker_signs_on_phone({ open }) {
   await page.locator(sel('step-identity')).waitFor()
   await noHorizontalScroll(page, 'identity')
 
-  let after = await lastOutboxId()
-  await page.locator(sel('sign-name')).fill(worker.name)
-  await page.locator(sel('sign-id-number')).fill(worker.id_number)
-  await page.locator(sel('sign-identity-submit')).click()
-  await page.locator(sel('sign-code')).waitFor()
   // A wrong code is refused in Chinese with the tries left.
-  await page.locator(sel('sign-code')).fill('000000')
-  let c = await codeFor(worker.phone, after)
-  if (c.code !== '000000') {
-    await page.locator(sel('sign-code-submit')).click()
-    await page.locator(sel('sign-error-text'), { hasText: '验证码错误' }).waitFor()
-  }
-  await page.locator(sel('sign-code')).fill(c.code)
-  await page.locator(sel('sign-code-submit')).click()
+  let c = await passIdentity(page, worker, { wrongFirst: true })
 
   await page.locator(sel('step-read')).waitFor()
   const box = page.locator(sel('sign-text'))
@@ -272,7 +215,7 @@ async function worker_signs_on_phone({ open }) {
   await done.click()
 
   await page.locator(sel('step-intent')).waitFor()
-  after = c.id
+  const after = c.id
   await page.locator(sel('sign-intent-send')).click()
   await page.locator(sel('sign-intent-code')).waitFor()
   c = await codeFor(worker.phone, after)
@@ -335,14 +278,7 @@ async function hr_signs_and_pdf_verifies({ open }) {
   ])
   if (st === 'identity') {
     // A new context holds no signer cookie: identity first.
-    const after = await lastOutboxId()
-    await phone.locator(sel('sign-name')).fill(worker.name)
-    await phone.locator(sel('sign-id-number')).fill(worker.id_number)
-    await phone.locator(sel('sign-identity-submit')).click()
-    await phone.locator(sel('sign-code')).waitFor()
-    const c = await codeFor(worker.phone, after)
-    await phone.locator(sel('sign-code')).fill(c.code)
-    await phone.locator(sel('sign-code-submit')).click()
+    await passIdentity(phone, worker)
     await phone.locator(sel('step-done')).waitFor()
   }
   await noHorizontalScroll(phone, 'done (after the enterprise)')
@@ -432,12 +368,7 @@ async function hr_batch_drafts_and_seals({ open }) {
 
   // 电子印章签署: no seal yet → made from the page → signed.
   await page.goto(`${BASE}/contracts/${items[0].id}`)
-  await page.locator(sel('contract-seal')).click()
-  const made = await Promise.race([
-    page.locator(sel('contract-no-seal')).waitFor().then(() => true),
-    page.locator(sel('contract-notice')).waitFor().then(() => false),
-  ])
-  if (made) await page.locator(sel('seal-create')).click()
+  await sealFromPage(page)
   await page.locator(sel('contract-notice')).waitFor({ timeout: 30000 })
   await page.locator(sel('contract-status'), { hasText: '签署中' }).waitFor({ timeout: 20000 })
   const k = await a.get(`/contracts/${items[0].id}`)
@@ -471,14 +402,7 @@ async function worker_rejects({ open }) {
   const { id, token } = await sendOne()
   const page = await open(PHONE)
   await page.goto(`${BASE}/s/${token}`)
-  const after = await lastOutboxId()
-  await page.locator(sel('sign-name')).fill(worker.name)
-  await page.locator(sel('sign-id-number')).fill(worker.id_number)
-  await page.locator(sel('sign-identity-submit')).click()
-  await page.locator(sel('sign-code')).waitFor()
-  const c = await codeFor(worker.phone, after)
-  await page.locator(sel('sign-code')).fill(c.code)
-  await page.locator(sel('sign-code-submit')).click()
+  await passIdentity(page, worker)
   await page.locator(sel('step-read')).waitFor()
   await page.locator(sel('sign-reject')).click()
   const dialog = page.locator('.el-dialog:visible', { has: page.locator(sel('sign-reject-reason')) })
@@ -492,22 +416,25 @@ async function worker_rejects({ open }) {
   assert(k.evidence.some((e) => e.kind === 'rejected'), 'a rejected event')
 }
 
-// A contract drafted and sent through the API (not the one the UI test uses).
-async function sendOne() {
+// A full-time contract of the worker with these terms, drafted and sent by
+// the HR through the API: its id and the worker's link token.
+async function draftAndSend(terms) {
   const { worker, hr } = await ensureSetup()
   const u = await Api.login(hr.username, hr.password)
-  const c = await u.post('/contracts', {
-    worker_id: worker.id, kind: 'full_time',
-    terms: {
-      worker_address: '浙江省丽水市云和县元和街道幸福里3号',
-      term: { type: 'fixed', start: today(), end: daysFromNow(365) },
-      job: { title: '质检员', location: '浙江省丽水市云和县' }, hours: { system: 'standard', hours_per_week: 40 },
-      pay: { monthly: 4200, pay_day: 10 }, social_insurance: true, protection: '提供劳动防护用品',
-      prior: { fixed_term_contracts: 0, years_of_service: 0 },
-    },
-  })
+  const c = await u.post('/contracts', { worker_id: worker.id, kind: 'full_time', terms })
   const sent = await u.post(`/contracts/${c.id}/send`)
   return { id: c.id, token: /\/s\/([^/?#\s]+)/.exec(sent.link || sent.link_path)[1] }
+}
+
+// A contract drafted and sent through the API (not the one the UI test uses).
+function sendOne() {
+  return draftAndSend({
+    worker_address: '浙江省丽水市云和县元和街道幸福里3号',
+    term: { type: 'fixed', start: today(), end: daysFromNow(365) },
+    job: { title: '质检员', location: '浙江省丽水市云和县' }, hours: { system: 'standard', hours_per_week: 40 },
+    pay: { monthly: 4200, pay_day: 10 }, social_insurance: true, protection: '提供劳动防护用品',
+    prior: { fixed_term_contracts: 0, years_of_service: 0 },
+  })
 }
 
 // A contract the worker and the enterprise have signed, all through the API
@@ -709,12 +636,7 @@ async function hr_amends_renews_terminates({ open }) {
   await page.locator(sel('contract-send')).click()
   await page.locator('.el-message-box__btns .el-button--primary').click()
   await page.locator(sel('contract-status'), { hasText: '待签署' }).waitFor()
-  await page.locator(sel('contract-seal')).click()
-  const made = await Promise.race([
-    page.locator(sel('contract-no-seal')).waitFor().then(() => true),
-    page.locator(sel('contract-notice')).waitFor().then(() => false),
-  ])
-  if (made) await page.locator(sel('seal-create')).click()
+  await sealFromPage(page)
   await page.locator(sel('contract-status'), { hasText: '已签署' }).waitFor({ timeout: 30000 })
   const old = await a.get(`/contracts/${signed.id}`)
   assert(old.status === 'ended', `the contract after its termination certificate: ${old.status}`)
@@ -734,84 +656,4 @@ const TESTS = [
   hr_amends_renews_terminates,
 ]
 
-// ---------------------------------------------------------------- runner
-
-function ignorable(msg) {
-  const url = (msg.location() && msg.location().url) || ''
-  const text = msg.text()
-  if (/favicon\.(ico|svg)/.test(url) || /favicon/.test(text)) return true
-  // Refused API requests are answered in the UI; the browser logs them too.
-  if (text.startsWith('Failed to load resource') && url.includes('/api/')) return true
-  return false
-}
-
-async function main() {
-  if (!ADMIN_PASSWORD) {
-    console.error('HEXIE_ADMIN_PASSWORD is not set')
-    console.log('contract-browser: 0 passed, 1 failed')
-    process.exit(1)
-  }
-  const only = process.argv.slice(2)
-  const tests = only.length ? TESTS.filter((t) => only.includes(t.name)) : TESTS
-  fs.mkdirSync(OUT, { recursive: true })
-
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  let passed = 0
-  let failed = 0
-  for (const t of tests) {
-    const contexts = []
-    const problems = []
-    let lastPage = null
-    const watch = (page) => {
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !ignorable(m)) problems.push(`console error: ${m.text()}`)
-      })
-      lastPage = page
-    }
-    const open = async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, ...opts })
-      ctx.setDefaultTimeout(TIMEOUT)
-      ctx.on('page', watch)
-      contexts.push(ctx)
-      return ctx.newPage()
-    }
-    const started = Date.now()
-    try {
-      await t({ open, browser })
-      if (problems.length) throw new AssertionError(problems.join('\n'))
-      passed++
-      console.log(`ok - ${t.name} (${Date.now() - started} ms)`)
-    } catch (e) {
-      failed++
-      console.log(`not ok - ${t.name}`)
-      console.log('  ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n  '))
-      if (problems.length && !(e instanceof AssertionError && e.message === problems.join('\n'))) {
-        console.log('  ' + problems.join('\n  '))
-      }
-      if (lastPage && !lastPage.isClosed()) {
-        try {
-          const shot = path.join(OUT, `contract-${t.name}.png`)
-          await lastPage.screenshot({ path: shot, fullPage: true })
-          console.log(`  screenshot: ${shot}`)
-        } catch { /* page gone */ }
-      }
-    } finally {
-      for (const c of contexts) await c.close().catch(() => {})
-    }
-  }
-  await browser.close()
-  console.log(`contract-browser: ${passed} passed, ${failed} failed`)
-  process.exit(failed ? 1 : 0)
-}
-
-main().catch((e) => {
-  console.error(e)
-  console.log('contract-browser: 0 passed, 1 failed')
-  process.exit(1)
-})
+runSuite(TESTS, { label: 'contract-browser', shot: 'contract-', allPages: true, context: { acceptDownloads: true } })

@@ -10,43 +10,20 @@
 // other (campaign → application → review → poll → results) but each one
 // makes what it needs through the API when run alone. Prints `ok - name` /
 // `not ok - name` and `rating-browser: N passed, M failed`.
-import { chromium } from 'playwright-core'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Api, AssertionError, BASE, assert } from './api.mjs'
+import { ADMIN_PASSWORD, ADMIN_USER, Api, BASE, PHONE, admin, assert, confirmBox, eventually, login, makeUser, pageWidth, runSuite, sel, tmpFile, uniq } from './lib.mjs'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const OUT = path.resolve(HERE, '..', 'out')
-const ADMIN_USER = process.env.HEXIE_ADMIN_USER || 'admin'
-const ADMIN_PASSWORD = process.env.HEXIE_ADMIN_PASSWORD || ''
-const TIMEOUT = Number(process.env.HEXIE_TEST_TIMEOUT || 15000)
 const RUBRIC = 'lishui-2021-enterprise'
 const UNION = '云和县总工会'
-
-const sel = (name) => `[data-test="${name}"]`
-const uniq = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`.toUpperCase()
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-// ---------------------------------------------------------------- API
-
 
 // ---------------------------------------------------------------- shared state
 
 // What the tests hand on to each other; anything missing is made through
 // the API when a test needs it.
 const S = {
-  admin: null,
   campaign: null, // Campaign
   hr: null, // {username, password, enterprise}
   application: null, // Application id
   reviewer: null, // {username, password, org}
-}
-
-async function admin() {
-  if (!S.admin) S.admin = await Api.login(ADMIN_USER, ADMIN_PASSWORD)
-  return S.admin
 }
 
 function tomorrowPlus(days) {
@@ -68,22 +45,6 @@ async function ensureCampaign() {
     apply_until: tomorrowPlus(30),
   })
   return S.campaign
-}
-
-// A user made by the admin, logged in once through the API so that a
-// forced password change (if the server asks for one) is out of the way.
-async function makeUser(body) {
-  const a = await admin()
-  const username = `t${uniq().toLowerCase()}`
-  const password = `Init-${uniq()}-pw`
-  await a.post('/users', { username, password, ...body })
-  const u = await Api.login(username, password)
-  if (u.user && u.user.must_change_password) {
-    const next = `Next-${uniq()}-pw`
-    await u.post('/session/password', { old_password: password, new_password: next })
-    return { username, password: next }
-  }
-  return { username, password }
 }
 
 // A demo enterprise that has not applied to the campaign yet.
@@ -140,44 +101,6 @@ function criteriaOf(item) {
   const out = [...(item.criteria || [])]
   for (const e of item.elements || []) out.push(...(e.criteria || []))
   return out
-}
-
-// ---------------------------------------------------------------- UI helpers
-
-async function login(page, user, password) {
-  await page.goto(BASE + '/login')
-  await page.locator(sel('login-username')).fill(user)
-  await page.locator(sel('login-password')).fill(password)
-  await page.locator(sel('login-submit')).click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-  await page.locator(sel('main')).waitFor()
-}
-
-async function confirmBox(page) {
-  const btn = page.locator('.el-message-box .el-button--primary')
-  await btn.waitFor()
-  await btn.click()
-  await page.locator('.el-message-box').waitFor({ state: 'hidden' })
-}
-
-// Waits until fn() returns a truthy value (polling the API).
-async function eventually(fn, what, ms = 8000) {
-  const end = Date.now() + ms
-  let last
-  while (Date.now() < end) {
-    try {
-      last = await fn()
-      if (last) return last
-    } catch (e) {
-      last = e
-    }
-    await sleep(200)
-  }
-  throw new AssertionError(`timed out waiting for ${what}${last instanceof Error ? ': ' + last.message : ''}`)
-}
-
-async function pageWidth(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth)
 }
 
 // ---------------------------------------------------------------- tests
@@ -260,9 +183,7 @@ async function enterprise_applies_and_submits({ open }) {
   // The live score counts it.
   await crit.locator(sel('criterion-score'), { hasText: '2' }).waitFor()
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-rating-'))
-  const file = path.join(dir, '劳动合同样本.txt')
-  fs.writeFileSync(file, '劳动合同样本（浏览器测试）\n', 'utf8')
+  const { file, done } = tmpFile('劳动合同样本.txt', '劳动合同样本（浏览器测试）\n', 'hexie-rating-')
   try {
     await crit.locator(sel('evidence-input')).setInputFiles(file)
     const link = crit.locator(sel('evidence-link'), { hasText: '劳动合同样本.txt' })
@@ -270,7 +191,7 @@ async function enterprise_applies_and_submits({ open }) {
     const href = await link.getAttribute('href')
     assert(/^\/api\/v1\/evidence\/\d+$/.test(href || ''), `evidence link ${href}`)
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+    done()
   }
 
   // Submit: the page turns read-only.
@@ -348,7 +269,7 @@ async function poll_on_a_phone({ open }) {
   const { links } = await a.post(`/applications/${appId}/poll`, { count: 2 })
   assert(links && links.length === 2, `links ${JSON.stringify(links)}`)
   const url = new URL(links[0].url, BASE).href
-  const page = await open({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+  const page = await open(PHONE)
   await page.goto(url)
   await page.locator(sel('poll-question')).waitFor()
   assert(new URL(page.url()).pathname.startsWith('/poll/'), `redirected to ${page.url()}`)
@@ -422,82 +343,4 @@ const TESTS = [
   results_and_trial_scoring,
 ]
 
-// ---------------------------------------------------------------- runner
-
-function ignorable(msg) {
-  const url = (msg.location() && msg.location().url) || ''
-  const text = msg.text()
-  if (/favicon\.(ico|svg)/.test(url) || /favicon/.test(text)) return true
-  // Refused API requests are answered in the UI; the browser logs them too.
-  if (text.startsWith('Failed to load resource') && url.includes('/api/')) return true
-  return false
-}
-
-async function main() {
-  if (!ADMIN_PASSWORD) {
-    console.error('HEXIE_ADMIN_PASSWORD is not set')
-    console.log('rating-browser: 0 passed, 1 failed')
-    process.exit(1)
-  }
-  const only = process.argv.slice(2)
-  const tests = only.length ? TESTS.filter((t) => only.includes(t.name)) : TESTS
-  fs.mkdirSync(OUT, { recursive: true })
-
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  let passed = 0
-  let failed = 0
-  for (const t of tests) {
-    const contexts = []
-    const problems = []
-    let lastPage = null
-    const open = async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...opts })
-      ctx.setDefaultTimeout(TIMEOUT)
-      contexts.push(ctx)
-      const page = await ctx.newPage()
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !ignorable(m)) problems.push(`console error: ${m.text()}`)
-      })
-      lastPage = page
-      return page
-    }
-    const started = Date.now()
-    try {
-      await t({ open, browser })
-      if (problems.length) throw new AssertionError(problems.join('\n'))
-      passed++
-      console.log(`ok - ${t.name} (${Date.now() - started} ms)`)
-    } catch (e) {
-      failed++
-      console.log(`not ok - ${t.name}`)
-      console.log('  ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n  '))
-      if (problems.length && !(e instanceof AssertionError && e.message === problems.join('\n'))) {
-        console.log('  ' + problems.join('\n  '))
-      }
-      if (lastPage) {
-        try {
-          const shot = path.join(OUT, `rating-${t.name}.png`)
-          await lastPage.screenshot({ path: shot, fullPage: true })
-          console.log(`  screenshot: ${shot}`)
-        } catch { /* page gone */ }
-      }
-    } finally {
-      for (const c of contexts) await c.close().catch(() => {})
-    }
-  }
-  await browser.close()
-  console.log(`rating-browser: ${passed} passed, ${failed} failed`)
-  process.exit(failed ? 1 : 0)
-}
-
-main().catch((e) => {
-  console.error(e)
-  console.log('rating-browser: 0 passed, 1 failed')
-  process.exit(1)
-})
+runSuite(TESTS, { label: 'rating-browser', shot: 'rating-' })

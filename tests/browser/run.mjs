@@ -6,30 +6,11 @@
 // The server must hold a freshly initialised store with demo data
 // (`hexie init --demo`). Each test gets its own browser context. Prints
 // `ok - name` / `not ok - name` per test and `browser: N passed, M failed`.
-import { chromium } from 'playwright-core'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const OUT = path.resolve(HERE, '..', 'out')
-const BASE = (process.env.HEXIE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '')
-const ADMIN_USER = process.env.HEXIE_ADMIN_USER || 'admin'
-const ADMIN_PASSWORD = process.env.HEXIE_ADMIN_PASSWORD || ''
-const TIMEOUT = Number(process.env.HEXIE_TEST_TIMEOUT || 15000)
+import { AssertionError, BASE, PHONE, USCC_CHARS, assert, idNumber, login, runSuite, sel, tmpFile, uniq, usccCheck } from './lib.mjs'
 
 // ---------------------------------------------------------------- helpers
 
-// GB 32100-2015 统一社会信用代码 check character.
-const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-function usccCheck(first17) {
-  let sum = 0
-  for (let i = 0; i < 17; i++) sum += USCC_CHARS.indexOf(first17[i]) * USCC_WEIGHTS[i]
-  return USCC_CHARS[(31 - (sum % 31)) % 31]
-}
-// A valid code: 9 (工商) 1 (企业) 331125 (云和县) + 9-character org code.
+// A valid 统一社会信用代码: 9 (工商) 1 (企业) 331125 (云和县) + 9-character org code.
 function makeUscc() {
   let org = 'MA'
   for (let i = 0; i < 7; i++) org += USCC_CHARS[Math.floor(Math.random() * 10)]
@@ -45,39 +26,10 @@ function badUscc() {
   return good.slice(0, 17) + wrong
 }
 
-// GB 11643-1999 居民身份证号码 check character.
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-function idCheck(first17) {
-  let sum = 0
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i]
-  return '10X98765432'[sum % 11]
-}
-function makeIdNumber(birth /* YYYYMMDD */, seq) {
-  const first17 = '331125' + birth + String(seq % 1000).padStart(3, '0')
-  return first17 + idCheck(first17)
-}
+// A 居民身份证号码 whose check character is wrong.
 function wrongCheck(id) {
   const c = '10X98765432'
   return id.slice(0, 17) + c[(c.indexOf(id[17]) + 1) % 11]
-}
-
-const uniq = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`.toUpperCase()
-
-class AssertionError extends Error {}
-function assert(cond, msg) {
-  if (!cond) throw new AssertionError(msg)
-}
-
-const sel = (name) => `[data-test="${name}"]`
-
-async function login(page, user = ADMIN_USER, password = ADMIN_PASSWORD) {
-  await page.goto(BASE + '/login')
-  await page.locator(sel('login-username')).fill(user)
-  await page.locator(sel('login-password')).fill(password)
-  await page.locator(sel('login-submit')).click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-  // The layout is up once the menu is there.
-  await page.locator(sel('main')).waitFor()
 }
 
 // JSON API calls from the logged-in context (same cookies), with the CSRF
@@ -216,18 +168,16 @@ async function import_roster_with_bad_row({ open }) {
   const ent = await createEnterprise(api, `导入测试企业${uniq()}`)
 
   const seq = Math.floor(Math.random() * 900)
-  const good1 = makeIdNumber('19880315', seq)
-  const bad = wrongCheck(makeIdNumber('19920704', seq + 1))
-  const good2 = makeIdNumber('19790101', seq + 2)
+  const good1 = idNumber('19880315', seq)
+  const bad = wrongCheck(idNumber('19920704', seq + 1))
+  const good2 = idNumber('19790101', seq + 2)
   const csv = [
     '姓名,身份证号码,手机号码,入职日期,岗位,用工形式',
     `王小明,${good1},13800000001,2021-03-01,操作工,全日制`,
     `李小红,${bad},13800000002,2022-06-15,质检员,全日制`,
     `赵大山,${good2},13800000003,2020-09-01,仓管员,非全日制`,
   ].join('\r\n') + '\r\n'
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-browser-'))
-  const file = path.join(dir, '职工名册.csv')
-  fs.writeFileSync(file, csv, 'utf8')
+  const { file, done } = tmpFile('职工名册.csv', csv)
 
   try {
     await page.goto(BASE + '/enterprises')
@@ -250,7 +200,7 @@ async function import_roster_with_bad_row({ open }) {
     const list = await api.get(`/workers?enterprise_id=${ent.id}&page_size=100`)
     assert(list.total === 0, `workers imported despite the bad row: ${list.total}`)
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+    done()
   }
 }
 
@@ -268,7 +218,7 @@ async function logout_to_login({ open }) {
 }
 
 async function phone_enterprises_no_overflow({ open }) {
-  const page = await open({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+  const page = await open(PHONE)
   await login(page)
   await page.goto(BASE + '/enterprises')
   await page.locator(sel('enterprise-table') + ' .el-table__row').first().waitFor()
@@ -315,7 +265,7 @@ async function child_labor_error_under_field({ open }) {
   const now = new Date()
   const birth = `${now.getFullYear() - 15}0101`
   await page.locator(sel('worker-form-name')).fill('童工测试')
-  await page.locator(sel('worker-form-id-number')).fill(makeIdNumber(birth, 7))
+  await page.locator(sel('worker-form-id-number')).fill(idNumber(birth, 7))
   const hire = page.locator(sel('worker-form-hire-date') + ' input')
   await hire.fill(`${now.getFullYear()}-01-02`)
   await hire.press('Enter')
@@ -391,81 +341,4 @@ const TESTS = [
   reset_password_forces_change,
 ]
 
-// ---------------------------------------------------------------- runner
-
-function ignorable(msg) {
-  const url = (msg.location() && msg.location().url) || ''
-  const text = msg.text()
-  if (/favicon\.(ico|svg)/.test(url) || /favicon/.test(text)) return true
-  // Refused API requests are answered in the UI; the browser logs them too.
-  if (text.startsWith('Failed to load resource') && url.includes('/api/')) return true
-  return false
-}
-
-async function main() {
-  if (!ADMIN_PASSWORD) {
-    console.error('HEXIE_ADMIN_PASSWORD is not set')
-    console.log('browser: 0 passed, 1 failed')
-    process.exit(1)
-  }
-  const only = process.argv.slice(2)
-  const tests = only.length ? TESTS.filter((t) => only.includes(t.name)) : TESTS
-  fs.mkdirSync(OUT, { recursive: true })
-
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  let passed = 0
-  let failed = 0
-  for (const t of tests) {
-    const contexts = []
-    const problems = []
-    let lastPage = null
-    const open = async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...opts })
-      ctx.setDefaultTimeout(TIMEOUT)
-      contexts.push(ctx)
-      const page = await ctx.newPage()
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !ignorable(m)) problems.push(`console error: ${m.text()}`)
-      })
-      lastPage = page
-      return page
-    }
-    const started = Date.now()
-    try {
-      await t({ open, browser })
-      if (problems.length) throw new AssertionError(problems.join('\n'))
-      passed++
-      console.log(`ok - ${t.name} (${Date.now() - started} ms)`)
-    } catch (e) {
-      failed++
-      console.log(`not ok - ${t.name}`)
-      console.log('  ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n  '))
-      if (problems.length && !(e instanceof AssertionError && e.message === problems.join('\n'))) {
-        console.log('  ' + problems.join('\n  '))
-      }
-      if (lastPage) {
-        try {
-          await lastPage.screenshot({ path: path.join(OUT, `${t.name}.png`), fullPage: true })
-          console.log(`  screenshot: ${path.join(OUT, t.name + '.png')}`)
-        } catch { /* page gone */ }
-      }
-    } finally {
-      for (const c of contexts) await c.close().catch(() => {})
-    }
-  }
-  await browser.close()
-  console.log(`browser: ${passed} passed, ${failed} failed`)
-  process.exit(failed ? 1 : 0)
-}
-
-main().catch((e) => {
-  console.error(e)
-  console.log('browser: 0 passed, 1 failed')
-  process.exit(1)
-})
+runSuite(TESTS, { label: 'browser' })

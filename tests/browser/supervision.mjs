@@ -12,71 +12,19 @@
 // other (batch → spot check, return, acceptance → agency page) but each one
 // makes what it needs through the API when run alone. Prints `ok - name` /
 // `not ok - name` and `supervision-browser: N passed, M failed`.
-import { chromium } from 'playwright-core'
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Api, AssertionError, BASE, assert } from './api.mjs'
-
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const OUT = path.resolve(HERE, '..', 'out')
-const ADMIN_USER = process.env.HEXIE_ADMIN_USER || 'admin'
-const ADMIN_PASSWORD = process.env.HEXIE_ADMIN_PASSWORD || ''
-const TIMEOUT = Number(process.env.HEXIE_TEST_TIMEOUT || 15000)
-const PHONE = { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
-
-const sel = (name) => `[data-test="${name}"]`
-const uniq = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`.toUpperCase()
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-
-// Beijing time, as the server counts years and dates.
-const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10)
-const YEAR = Number(today().slice(0, 4))
+import { ADMIN_PASSWORD, ADMIN_USER, Api, BASE, PHONE, YEAR, admin, assert, confirmBox, eventually, login, makeUser, pageWidth, runSuite, sel, uniq, usccSeries } from './lib.mjs'
 
 // A valid 统一社会信用代码 (GB 32100-2015) not used yet.
-const USCC = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-const UW = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-let usccSeq = Math.floor(Math.random() * 9000000)
-function uscc() {
-  const first = '91331125MB' + String(usccSeq++ % 10000000).padStart(7, '0')
-  let sum = 0
-  for (let i = 0; i < 17; i++) sum += USCC.indexOf(first[i]) * UW[i]
-  return first + USCC[(31 - (sum % 31)) % 31]
-}
-
-// ---------------------------------------------------------------- API
-
+const uscc = usccSeries('MB')
 
 // ---------------------------------------------------------------- shared state
 
 const S = {
-  admin: null,
   agency: null, // {org, contract}
   inspector: null, // {username, password}
   checks: null, // the three reported checks [{id, enterprise}]
   batch: null, // the batch the inspector submitted (id)
   spot: false, // a check of the batch recorded 真实
-}
-
-async function admin() {
-  if (!S.admin) S.admin = await Api.login(ADMIN_USER, ADMIN_PASSWORD)
-  return S.admin
-}
-
-// A user made by the admin, logged in once through the API so that a
-// forced password change (if the server asks for one) is out of the way.
-async function makeUser(body) {
-  const a = await admin()
-  const username = `t${uniq().toLowerCase()}`
-  const password = `Init-${uniq()}-pw`
-  await a.post('/users', { username, password, ...body })
-  const u = await Api.login(username, password)
-  if (u.user && u.user.must_change_password) {
-    const next = `Next-${uniq()}-pw`
-    await u.post('/session/password', { old_password: password, new_password: next })
-    return { username, password: next, id: u.user.id }
-  }
-  return { username, password, id: u.user.id }
 }
 
 async function ensureAgency() {
@@ -137,42 +85,6 @@ async function ensureBatch() {
 }
 
 // ---------------------------------------------------------------- UI helpers
-
-async function login(page, user, password) {
-  await page.goto(BASE + '/login')
-  await page.locator(sel('login-username')).fill(user)
-  await page.locator(sel('login-password')).fill(password)
-  await page.locator(sel('login-submit')).click()
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'))
-  await page.locator(sel('main')).waitFor()
-}
-
-async function confirmBox(page) {
-  const btn = page.locator('.el-message-box .el-button--primary')
-  await btn.waitFor()
-  await btn.click()
-  await page.locator('.el-message-box').waitFor({ state: 'hidden' })
-}
-
-// Waits until fn() returns a truthy value.
-async function eventually(fn, what, ms = 8000) {
-  const end = Date.now() + ms
-  let last
-  while (Date.now() < end) {
-    try {
-      last = await fn()
-      if (last) return last
-    } catch (e) {
-      last = e
-    }
-    await sleep(200)
-  }
-  throw new AssertionError(`timed out waiting for ${what}${last instanceof Error ? ': ' + last.message : ''}`)
-}
-
-async function pageWidth(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth)
-}
 
 async function pickOption(page, selectLocator, text) {
   await selectLocator.click()
@@ -428,85 +340,4 @@ const TESTS = [
   archive_link_on_closed_check,
 ]
 
-// ---------------------------------------------------------------- runner
-
-function ignorable(msg) {
-  const url = (msg.location() && msg.location().url) || ''
-  const text = msg.text()
-  if (/favicon\.(ico|svg)/.test(url) || /favicon/.test(text)) return true
-  // Refused API requests are answered in the UI; the browser logs them too,
-  // and requests cut off on purpose (offline, aborted) as network errors.
-  if (text.startsWith('Failed to load resource') && (url.includes('/api/') || /ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_REFUSED|ERR_FAILED/.test(text))) return true
-  return false
-}
-
-async function main() {
-  if (!ADMIN_PASSWORD) {
-    console.error('HEXIE_ADMIN_PASSWORD is not set')
-    console.log('supervision-browser: 0 passed, 1 failed')
-    process.exit(1)
-  }
-  const only = process.argv.slice(2)
-  const tests = only.length ? TESTS.filter((t) => only.includes(t.name)) : TESTS
-  fs.mkdirSync(OUT, { recursive: true })
-
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  let passed = 0
-  let failed = 0
-  for (const t of tests) {
-    const contexts = []
-    const problems = []
-    let lastPage = null
-    const watch = (page) => {
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !ignorable(m)) problems.push(`console error: ${m.text()}`)
-      })
-      lastPage = page
-    }
-    const open = async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...opts })
-      ctx.setDefaultTimeout(TIMEOUT)
-      ctx.on('page', watch)
-      contexts.push(ctx)
-      return ctx.newPage()
-    }
-    const started = Date.now()
-    try {
-      await t({ open, browser })
-      if (problems.length) throw new AssertionError(problems.join('\n'))
-      passed++
-      console.log(`ok - ${t.name} (${Date.now() - started} ms)`)
-    } catch (e) {
-      failed++
-      console.log(`not ok - ${t.name}`)
-      console.log('  ' + String((e && e.stack) || e).split('\n').slice(0, 6).join('\n  '))
-      if (problems.length && !(e instanceof AssertionError && e.message === problems.join('\n'))) {
-        console.log('  ' + problems.join('\n  '))
-      }
-      if (lastPage && !lastPage.isClosed()) {
-        try {
-          const shot = path.join(OUT, `supervision-${t.name}.png`)
-          await lastPage.screenshot({ path: shot, fullPage: true })
-          console.log(`  screenshot: ${shot}`)
-        } catch { /* page gone */ }
-      }
-    } finally {
-      for (const c of contexts) await c.close().catch(() => {})
-    }
-  }
-  await browser.close()
-  console.log(`supervision-browser: ${passed} passed, ${failed} failed`)
-  process.exit(failed ? 1 : 0)
-}
-
-main().catch((e) => {
-  console.error(e)
-  console.log('supervision-browser: 0 passed, 1 failed')
-  process.exit(1)
-})
+runSuite(TESTS, { label: 'supervision-browser', shot: 'supervision-', allPages: true, offline: true })
