@@ -7,8 +7,6 @@
  * signatures: no extended key usage, a critical keyUsage, UTF8String names. */
 #include "ca.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -23,16 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../core/crypto.h"
+#include "trust_impl.h"
 #include "tsa.h"
 
 #define ISSUING_DAYS (10 * 365 + 3) /* 10 years */
-#define BACKDATE_SECS 60             /* as in tsa.c: tolerate a lagging clock */
 #define CRL_VALID_SECS 86400         /* nextUpdate = thisUpdate + 1 day */
 #define NAME_MAX_CHARS 64            /* RFC 5280 ub-common-name, ub-organization-name */
 #define SEAL_AAD "seal_key"
@@ -47,125 +42,16 @@ struct hx_ca {
 	char root_path[PATH_MAX];
 };
 
-/* Fills err with what and OpenSSL's last reason, and clears this thread's
- * OpenSSL error queue (the error is a value now). */
-static int ossl_fail(hx_err *err, int code, const char *key, const char *what)
-{
-	char reason[256] = "";
-	unsigned long e = ERR_peek_last_error();
-	if (e)
-		ERR_error_string_n(e, reason, sizeof reason);
-	ERR_clear_error();
-	return hx_err_set(err, code, key, "", "%s%s%s", what, *reason ? ": " : "", reason);
-}
-
 static int nomem(hx_err *err)
 {
 	ERR_clear_error();
 	return hx_err_set(err, HX_ENOMEM, "nomem", "", "内存不足");
 }
 
-/* ---- key files (the conventions of tsa.c: PEM, 0600, written through a
- * temporary file renamed into place, under dir/.lock) ---- */
+/* ---- key files (PEM, 0600, under dir/.lock: trust_impl.h) ---- */
 
-static int path_in(char out[PATH_MAX], const char *dir, const char *name, hx_err *err)
-{
-	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
-	if (n < 0 || n >= PATH_MAX)
-		return hx_err_set(err, HX_EINVAL, "ca_path", "", "密钥目录路径过长：%s", dir);
-	return 0;
-}
-
-static int file_exists(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0;
-}
-
-static int write_file(const char *dir, const char *name, const void *data, size_t n, hx_err *err)
-{
-	char tmp[PATH_MAX], path[PATH_MAX], tname[64];
-	int fd = -1, dfd, rc;
-	snprintf(tname, sizeof tname, ".%s.tmp", name);
-	if ((rc = path_in(tmp, dir, tname, err)) || (rc = path_in(path, dir, name, err)))
-		return rc;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || fchmod(fd, 0600) < 0)
-		goto fail;
-	for (const char *p = data; n > 0;) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		p += w;
-		n -= (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-fail:
-	rc = hx_err_set(err, HX_EIO, "ca_keys", "", "无法写入 %s：%s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
-}
-
-/* Writes a private key (secure memory BIO) or a certificate as PEM. */
-static int write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cert, hx_err *err)
-{
-	BIO *m = BIO_new(key ? BIO_s_secmem() : BIO_s_mem());
-	char *data = NULL;
-	int rc;
-	if (!m || !(key ? PEM_write_bio_PrivateKey(m, key, NULL, NULL, 0, NULL, NULL)
-			: PEM_write_bio_X509(m, cert))) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_keys", "PEM 编码失败");
-		goto done;
-	}
-	long n = BIO_get_mem_data(m, &data);
-	rc = write_file(dir, name, data, n > 0 ? (size_t)n : 0, err);
-done:
-	BIO_free(m);
-	return rc;
-}
-
-static int read_key(EVP_PKEY **out, const char *dir, const char *name, hx_err *err)
-{
-	char path[PATH_MAX];
-	int rc;
-	if ((rc = path_in(path, dir, name, err)))
-		return rc;
-	BIO *b = BIO_new_file(path, "r");
-	*out = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	if (!*out)
-		return ossl_fail(err, HX_EIO, "ca_keys", "无法读取私钥文件");
-	return 0;
-}
-
-static int read_cert(X509 **out, const char *dir, const char *name, hx_err *err)
-{
-	char path[PATH_MAX];
-	int rc;
-	if ((rc = path_in(path, dir, name, err)))
-		return rc;
-	BIO *b = BIO_new_file(path, "r");
-	*out = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	if (!*out)
-		return ossl_fail(err, HX_EIO, "ca_keys", "无法读取证书文件");
-	return 0;
-}
+/* the error keys of the CA's key files */
+#define CA_KEYDIR(d) ((hx_keydir){.dir = (d), .path_key = "ca_path", .key = "ca_keys"})
 
 /* A positive 16-byte serial whose first byte is 0x40..0x7f, so that its
  * hex form is always 32 characters. */
@@ -186,91 +72,72 @@ static int random_serial(ASN1_INTEGER *into, char hex[33])
 	return ok;
 }
 
-static int add_ext(X509 *x, X509V3_CTX *v3, int nid, const char *value)
+static int cert_serial(ASN1_INTEGER *into)
 {
-	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, v3, nid, value);
-	int ok = e && X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	return ok;
+	return random_serial(into, NULL);
 }
 
-static int make_issuing(X509 **out, EVP_PKEY *key, X509 *root, EVP_PKEY *root_key, hx_err *err)
-{
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
-	X509V3_CTX v3;
-	int ok = 0;
-	if (!x || !name || !X509_set_version(x, X509_VERSION_3) ||
-	    !random_serial(X509_get_serialNumber(x), NULL) ||
-	    !X509_NAME_add_entry_by_NID(name, NID_commonName, V_ASN1_UTF8STRING,
-					(const unsigned char *)"Hexie 电子合同签名证书 CA", -1, -1, 0) ||
-	    !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, X509_get_subject_name(root)) ||
-	    !X509_gmtime_adj(X509_getm_notBefore(x), -BACKDATE_SECS) ||
-	    !X509_time_adj_ex(X509_getm_notAfter(x), ISSUING_DAYS, 0, NULL) || !X509_set_pubkey(x, key))
-		goto done;
-	X509V3_set_ctx(&v3, root, x, NULL, NULL, 0);
-	if (!add_ext(x, &v3, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
-	    !add_ext(x, &v3, NID_key_usage, "critical,keyCertSign,cRLSign") ||
-	    !add_ext(x, &v3, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, &v3, NID_authority_key_identifier, "keyid:always"))
-		goto done;
-	if (X509_sign(x, root_key, EVP_sha256()) <= 0)
-		goto done;
-	*out = x;
-	x = NULL;
-	ok = 1;
-done:
-	X509_free(x);
-	X509_NAME_free(name);
-	return ok ? 0 : ossl_fail(err, HX_EINTERNAL, "ca_keys", "签名证书 CA 生成失败");
-}
+static const hx_cert_ext issuing_exts[] = {
+	{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+	{NID_key_usage, "critical,keyCertSign,cRLSign"},
+	{NID_subject_key_identifier, "hash"},
+	{NID_authority_key_identifier, "keyid:always"},
+};
+
+static const hx_cert_spec issuing_spec = {
+	.stem = "issuing",
+	.cn = "Hexie 电子合同签名证书 CA",
+	.days = ISSUING_DAYS,
+	.serial = cert_serial,
+	.exts = issuing_exts,
+	.nexts = sizeof issuing_exts / sizeof issuing_exts[0],
+	.key_failed = "签名证书 CA 密钥生成失败",
+	.cert_failed = "签名证书 CA 生成失败",
+};
+
+/* no extendedKeyUsage: NSS then accepts the certificate for PDF signatures
+ * (an EKU without emailProtection/codeSigning is refused) */
+static const hx_cert_ext signer_exts[] = {
+	{NID_basic_constraints, "critical,CA:FALSE"},
+	{NID_key_usage, "critical,digitalSignature,nonRepudiation"},
+	{NID_subject_key_identifier, "hash"},
+	{NID_authority_key_identifier, "keyid:always"},
+};
 
 int hx_ca_keys_make(const char *dir, hx_err *err)
 {
-	char lock[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], root_key[PATH_MAX];
+	const hx_keydir kd = CA_KEYDIR(dir);
+	char crt[PATH_MAX], key[PATH_MAX], root_key[PATH_MAX];
 	EVP_PKEY *rk = NULL, *k = NULL;
 	X509 *rc_ = NULL, *x = NULL;
 	int lfd = -1, rc;
 	if ((rc = hx_tsa_keys_make(dir, err)))
 		return rc;
-	if ((rc = path_in(lock, dir, ".lock", err)) || (rc = path_in(crt, dir, "issuing.crt", err)) ||
-	    (rc = path_in(key, dir, "issuing.key", err)) || (rc = path_in(root_key, dir, "ca.key", err)))
+	if ((rc = hx_keydir_path(crt, &kd, "issuing.crt", err)) ||
+	    (rc = hx_keydir_path(key, &kd, "issuing.key", err)) ||
+	    (rc = hx_keydir_path(root_key, &kd, "ca.key", err)))
 		return rc;
 	/* the same lock as hx_tsa_keys_make: one process makes the issuing CA,
 	 * a concurrent one then finds it */
-	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
-		rc = hx_err_set(err, HX_EIO, "ca_keys", "", "无法锁定 %s：%s", lock, strerror(errno));
+	if ((rc = hx_keydir_lock(&lfd, &kd, err)))
 		goto done;
-	}
 	/* the .crt is written after its .key: it marks a complete pair */
-	if (file_exists(crt)) {
-		if (!file_exists(key))
+	if (hx_keydir_exists(crt)) {
+		if (!hx_keydir_exists(key))
 			rc = hx_err_set(err, HX_EIO, "ca_keys", "", "%s 中有 issuing.crt 但缺少 issuing.key", dir);
 		goto done;
 	}
-	if (!file_exists(root_key)) {
+	if (!hx_keydir_exists(root_key)) {
 		rc = hx_err_set(err, HX_EIO, "ca_keys", "",
 				"%s 中没有 ca.key：使用外部根证书时须同时提供 issuing.key 和 issuing.crt", dir);
 		goto done;
 	}
-	if ((rc = read_cert(&rc_, dir, "ca.crt", err)) || (rc = read_key(&rk, dir, "ca.key", err)))
-		goto done;
-	if (X509_check_private_key(rc_, rk) != 1) {
-		rc = ossl_fail(err, HX_EIO, "ca_keys", "ca.key 与 ca.crt 不匹配");
-		goto done;
-	}
-	if (!(k = EVP_EC_gen("P-256"))) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_keys", "签名证书 CA 密钥生成失败");
-		goto done;
-	}
-	if ((rc = make_issuing(&x, k, rc_, rk, err)) || (rc = write_pem(dir, "issuing.key", k, NULL, err)) ||
-	    (rc = write_pem(dir, "issuing.crt", NULL, x, err)))
+	if ((rc = hx_keydir_load_pair(&rk, &rc_, &kd, "ca", err)) ||
+	    (rc = hx_keydir_make_pair(&k, &x, &kd, &issuing_spec, rc_, rk, err)))
 		goto done;
 	rc = 0;
 done:
-	if (lfd >= 0)
-		close(lfd); /* releases the lock */
+	hx_keydir_unlock(lfd);
 	EVP_PKEY_free(rk);
 	EVP_PKEY_free(k);
 	X509_free(rc_);
@@ -278,43 +145,31 @@ done:
 	return rc;
 }
 
-static int cert_der(unsigned char **out, size_t *len, X509 *x)
-{
-	int n = i2d_X509(x, NULL);
-	unsigned char *p;
-	if (n <= 0 || !(*out = malloc((size_t)n)))
-		return 0;
-	p = *out;
-	if (i2d_X509(x, &p) != n)
-		return 0;
-	*len = (size_t)n;
-	return 1;
-}
-
 int hx_ca_open(hx_ca **out, const char *dir, hx_err *err)
 {
+	const hx_keydir kd = CA_KEYDIR(dir);
 	hx_ca *ca = calloc(1, sizeof *ca);
 	int rc;
 	*out = NULL;
 	if (!ca)
 		return nomem(err);
-	if ((rc = path_in(ca->root_path, dir, "ca.crt", err)) ||
-	    (rc = read_key(&ca->key, dir, "issuing.key", err)) ||
-	    (rc = read_cert(&ca->issuing, dir, "issuing.crt", err)) ||
-	    (rc = read_cert(&ca->root, dir, "ca.crt", err)))
+	if ((rc = hx_keydir_path(ca->root_path, &kd, "ca.crt", err)) ||
+	    (rc = hx_keydir_read_pem(&ca->key, NULL, &kd, "issuing.key", err)) ||
+	    (rc = hx_keydir_read_pem(NULL, &ca->issuing, &kd, "issuing.crt", err)) ||
+	    (rc = hx_keydir_read_pem(NULL, &ca->root, &kd, "ca.crt", err)))
 		goto done;
 	if (X509_check_private_key(ca->issuing, ca->key) != 1) {
-		rc = ossl_fail(err, HX_EIO, "ca_keys", "issuing.key 与 issuing.crt 不匹配");
+		rc = hx_trust_ossl_fail(err, HX_EIO, "ca_keys", "issuing.key 与 issuing.crt 不匹配");
 		goto done;
 	}
 	if (X509_check_issued(ca->root, ca->issuing) != X509_V_OK ||
 	    X509_verify(ca->issuing, X509_get0_pubkey(ca->root)) != 1 || X509_check_ca(ca->issuing) != 1) {
-		rc = ossl_fail(err, HX_EIO, "ca_keys", "issuing.crt 不是由 ca.crt 签发的 CA 证书");
+		rc = hx_trust_ossl_fail(err, HX_EIO, "ca_keys", "issuing.crt 不是由 ca.crt 签发的 CA 证书");
 		goto done;
 	}
 	if (!(ca->store = X509_STORE_new()) || !X509_STORE_add_cert(ca->store, ca->root) ||
-	    !cert_der(&ca->issuing_der, &ca->issuing_len, ca->issuing) ||
-	    !cert_der(&ca->root_der, &ca->root_len, ca->root)) {
+	    hx_trust_der(&ca->issuing_der, &ca->issuing_len, ca->issuing, ASN1_ITEM_rptr(X509)) ||
+	    hx_trust_der(&ca->root_der, &ca->root_len, ca->root, ASN1_ITEM_rptr(X509))) {
 		rc = nomem(err);
 		goto done;
 	}
@@ -358,32 +213,29 @@ const char *hx_ca_root_path(const hx_ca *ca)
 
 /* ---- keys and names ---- */
 
-/* An EC P-256 public key from a DER SubjectPublicKeyInfo, the whole input
- * consumed; NULL otherwise. */
-static EVP_PKEY *p256_from_spki(const unsigned char *spki, size_t len)
-{
-	const unsigned char *p = spki;
-	char group[64] = "";
-	EVP_PKEY *k;
-	if (!spki || len == 0 || len > 4096)
-		return NULL;
-	k = d2i_PUBKEY(NULL, &p, (long)len);
-	if (!k || p != spki + len || !EVP_PKEY_is_a(k, "EC") ||
-	    !EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) ||
-	    strcmp(group, SN_X9_62_prime256v1) != 0) {
-		EVP_PKEY_free(k);
-		ERR_clear_error();
-		return NULL;
-	}
-	return k;
-}
-
 static int is_p256(const EVP_PKEY *k)
 {
 	char group[64] = "";
 	return EVP_PKEY_is_a(k, "EC") &&
 	       EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, NULL) &&
 	       strcmp(group, SN_X9_62_prime256v1) == 0;
+}
+
+/* An EC P-256 public key from a DER SubjectPublicKeyInfo, the whole input
+ * consumed; NULL otherwise. */
+static EVP_PKEY *p256_from_spki(const unsigned char *spki, size_t len)
+{
+	const unsigned char *p = spki;
+	EVP_PKEY *k;
+	if (!spki || len == 0 || len > 4096)
+		return NULL;
+	k = d2i_PUBKEY(NULL, &p, (long)len);
+	if (!k || p != spki + len || !is_p256(k)) {
+		EVP_PKEY_free(k);
+		ERR_clear_error();
+		return NULL;
+	}
+	return k;
 }
 
 /* Number of characters in s when it is well-formed UTF-8 without control
@@ -444,9 +296,6 @@ int hx_ca_issue(unsigned char **cert_der_out, size_t *len, char serial[33], cons
 	EVP_PKEY *pk = NULL;
 	X509 *x = NULL;
 	X509_NAME *name = NULL;
-	X509V3_CTX v3;
-	unsigned char *der = NULL;
-	size_t n = 0;
 	int rc;
 	*cert_der_out = NULL;
 	*len = 0;
@@ -482,32 +331,22 @@ int hx_ca_issue(unsigned char **cert_der_out, size_t *len, char serial[33], cons
 	    !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, X509_get_subject_name(ca->issuing)) ||
 	    !ASN1_TIME_set(X509_getm_notBefore(x), (time_t)not_before) ||
 	    !ASN1_TIME_set(X509_getm_notAfter(x), (time_t)not_after) || !X509_set_pubkey(x, pk)) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_failed", "证书生成失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "ca_failed", "证书生成失败");
 		goto done;
 	}
-	X509V3_set_ctx(&v3, ca->issuing, x, NULL, NULL, 0);
-	/* no extendedKeyUsage: NSS then accepts the certificate for PDF
-	 * signatures (an EKU without emailProtection/codeSigning is refused) */
-	if (!add_ext(x, &v3, NID_basic_constraints, "critical,CA:FALSE") ||
-	    !add_ext(x, &v3, NID_key_usage, "critical,digitalSignature,nonRepudiation") ||
-	    !add_ext(x, &v3, NID_subject_key_identifier, "hash") ||
-	    !add_ext(x, &v3, NID_authority_key_identifier, "keyid:always") ||
+	if (hx_cert_add_exts(x, ca->issuing, signer_exts, sizeof signer_exts / sizeof signer_exts[0]) ||
 	    X509_sign(x, ca->key, EVP_sha256()) <= 0) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_failed", "证书签发失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "ca_failed", "证书签发失败");
 		goto done;
 	}
-	if (!cert_der(&der, &n, x)) {
+	if (hx_trust_der(cert_der_out, len, x, ASN1_ITEM_rptr(X509))) {
 		rc = nomem(err);
 		goto done;
 	}
-	*cert_der_out = der;
-	*len = n;
-	der = NULL;
 	rc = 0;
 done:
 	if (rc)
 		serial[0] = '\0';
-	free(der);
 	X509_NAME_free(name);
 	X509_free(x);
 	EVP_PKEY_free(pk);
@@ -646,15 +485,14 @@ int hx_ca_crl(unsigned char **der, size_t *len, const hx_ca *ca, const char *con
 	ASN1_TIME *t = NULL;
 	ASN1_INTEGER *num = NULL;
 	AUTHORITY_KEYID *akid = NULL;
-	unsigned char *buf = NULL, *p;
-	int rc, m;
+	int rc;
 	*der = NULL;
 	*len = 0;
 	if (!crl || !X509_CRL_set_version(crl, X509_CRL_VERSION_2) ||
 	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->issuing)) ||
 	    !(t = ASN1_TIME_set(NULL, (time_t)now)) || !X509_CRL_set1_lastUpdate(crl, t) ||
 	    !ASN1_TIME_set(t, (time_t)(now + CRL_VALID_SECS)) || !X509_CRL_set1_nextUpdate(crl, t)) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_failed", "吊销列表生成失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "ca_failed", "吊销列表生成失败");
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -679,20 +517,15 @@ int hx_ca_crl(unsigned char **der, size_t *len, const hx_ca *ca, const char *con
 	    !(num = ASN1_INTEGER_new()) || !ASN1_INTEGER_set_int64(num, now) ||
 	    !X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) || !X509_CRL_sort(crl) ||
 	    X509_CRL_sign(crl, ca->key, EVP_sha256()) <= 0) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_failed", "吊销列表签名失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "ca_failed", "吊销列表签名失败");
 		goto done;
 	}
-	if ((m = i2d_X509_CRL(crl, NULL)) <= 0 || !(buf = malloc((size_t)m)) ||
-	    (p = buf, i2d_X509_CRL(crl, &p) != m)) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_failed", "吊销列表编码失败");
+	if (hx_trust_der(der, len, crl, ASN1_ITEM_rptr(X509_CRL))) {
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "ca_failed", "吊销列表编码失败");
 		goto done;
 	}
-	*der = buf;
-	*len = (size_t)m;
-	buf = NULL;
 	rc = 0;
 done:
-	free(buf);
 	AUTHORITY_KEYID_free(akid);
 	ASN1_INTEGER_free(num);
 	ASN1_TIME_free(t);
@@ -763,7 +596,7 @@ int hx_seal_key_new(char **sealed, unsigned char **spki, size_t *spki_len, const
 	if (!(k = EVP_EC_gen("P-256")) || !(m = BIO_new(BIO_s_secmem())) ||
 	    !PEM_write_bio_PKCS8PrivateKey(m, k, NULL, NULL, 0, NULL, NULL) ||
 	    (n = BIO_get_mem_data(m, &data)) <= 0 || (pn = i2d_PUBKEY(k, &pub)) <= 0) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_failed", "印章密钥生成失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "ca_failed", "印章密钥生成失败");
 		goto done;
 	}
 	if (!(pem = OPENSSL_secure_malloc((size_t)n + 1))) {
@@ -808,13 +641,13 @@ int hx_seal_key_sign(unsigned char **sig, size_t *sig_len, const char *sealed, c
 		return hx_err_set(err, HX_EINVAL, "bad_seal_key", "", "企业印章密钥无法解密");
 	if (!(b = BIO_new_mem_buf(pem, -1)) || !(k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) ||
 	    !is_p256(k)) {
-		rc = ossl_fail(err, HX_EINVAL, "bad_seal_key", "企业印章密钥无效");
+		rc = hx_trust_ossl_fail(err, HX_EINVAL, "bad_seal_key", "企业印章密钥无效");
 		goto done;
 	}
 	if (!(m = EVP_MD_CTX_new()) || EVP_DigestSignInit(m, NULL, EVP_sha256(), NULL, k) != 1 ||
 	    EVP_DigestSign(m, NULL, &len, data, n) != 1 || !(buf = malloc(len)) ||
 	    EVP_DigestSign(m, buf, &len, data, n) != 1) {
-		rc = ossl_fail(err, HX_EINTERNAL, "ca_failed", "印章签名失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "ca_failed", "印章签名失败");
 		goto done;
 	}
 	*sig = buf;

@@ -6,153 +6,31 @@
 #include "tsa.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
+
+#include "trust_impl.h"
 
 #define CA_DAYS (20 * 365 + 5)  /* 20 years, leap days included */
 #define TSA_DAYS (10 * 365 + 3) /* 10 years */
-/* notBefore is set a minute back so that an instance whose clock lags the
- * one that made the certificate still accepts it. */
-#define BACKDATE_SECS 60
+/* the error keys of the TSA's key files */
+#define TSA_KEYDIR(d) ((hx_keydir){.dir = (d), .path_key = "tsa_path", .key = "tsa_keys"})
 
 struct hx_tsa {
 	EVP_PKEY *key;
 	X509 *cert;
 	ASN1_OBJECT *policy;
 };
-
-/* Fills err with what, followed by OpenSSL's last reason, and clears
- * OpenSSL's error queue (this thread's), since the error is now a value. */
-static int ossl_fail(hx_err *err, int code, const char *key, const char *what)
-{
-	char reason[256] = "";
-	unsigned long e = ERR_peek_last_error();
-	if (e)
-		ERR_error_string_n(e, reason, sizeof reason);
-	ERR_clear_error();
-	return hx_err_set(err, code, key, "", "%s%s%s", what, *reason ? ": " : "", reason);
-}
-
-static int path_in(char out[PATH_MAX], const char *dir, const char *name, hx_err *err)
-{
-	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
-	if (n < 0 || n >= PATH_MAX)
-		return hx_err_set(err, HX_EINVAL, "tsa_path", "", "密钥目录路径过长：%s", dir);
-	return 0;
-}
-
-static int file_exists(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0;
-}
-
-/* Writes data to dir/name, mode 0600, through a temporary file renamed into
- * place, so a reader sees the whole file or none. */
-static int write_file(const char *dir, const char *name, const void *data, size_t n, hx_err *err)
-{
-	char tmp[PATH_MAX], path[PATH_MAX];
-	char tname[64];
-	int fd = -1, dfd = -1, rc;
-	snprintf(tname, sizeof tname, ".%s.tmp", name);
-	if ((rc = path_in(tmp, dir, tname, err)) || (rc = path_in(path, dir, name, err)))
-		return rc;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	if (fchmod(fd, 0600) < 0)
-		goto fail;
-	for (const char *p = data; n > 0;) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		p += w;
-		n -= (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-fail:
-	rc = hx_err_set(err, HX_EIO, "tsa_keys", "", "无法写入 %s：%s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
-}
-
-/* Writes a private key (secure memory BIO, cleared on free) or a certificate
- * as PEM. Exactly one of key and cert is set. */
-static int write_pem(const char *dir, const char *name, EVP_PKEY *key, X509 *cert, hx_err *err)
-{
-	BIO *m = BIO_new(key ? BIO_s_secmem() : BIO_s_mem());
-	char *data = NULL;
-	int rc;
-	if (!m || !(key ? PEM_write_bio_PrivateKey(m, key, NULL, NULL, 0, NULL, NULL)
-			: PEM_write_bio_X509(m, cert))) {
-		rc = ossl_fail(err, HX_EINTERNAL, "tsa_keys", "PEM 编码失败");
-		goto done;
-	}
-	long n = BIO_get_mem_data(m, &data);
-	rc = write_file(dir, name, data, n > 0 ? (size_t)n : 0, err);
-done:
-	BIO_free(m);
-	return rc;
-}
-
-static int read_key(EVP_PKEY **out, const char *dir, const char *name, hx_err *err)
-{
-	char path[PATH_MAX];
-	int rc;
-	if ((rc = path_in(path, dir, name, err)))
-		return rc;
-	BIO *b = BIO_new_file(path, "r");
-	*out = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	if (!*out)
-		return ossl_fail(err, HX_EIO, "tsa_keys", "无法读取私钥文件");
-	return 0;
-}
-
-static int read_cert(X509 **out, const char *dir, const char *name, hx_err *err)
-{
-	char path[PATH_MAX];
-	int rc;
-	if ((rc = path_in(path, dir, name, err)))
-		return rc;
-	BIO *b = BIO_new_file(path, "r");
-	*out = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	if (!*out)
-		return ossl_fail(err, HX_EIO, "tsa_keys", "无法读取证书文件");
-	return 0;
-}
 
 /* A positive integer from 128 random bits: certificate and token serials. */
 static ASN1_INTEGER *random_serial(ASN1_INTEGER *into)
@@ -167,61 +45,18 @@ static ASN1_INTEGER *random_serial(ASN1_INTEGER *into)
 	return s;
 }
 
-struct ext {
-	int nid;
-	const char *value;
-};
-
-/* Makes a certificate for key with CN cn, valid for days, signed by
- * issuer_key; issuer NULL makes it self-signed. */
-static int make_cert(X509 **out, EVP_PKEY *key, const char *cn, X509 *issuer,
-		     EVP_PKEY *issuer_key, long days, const struct ext *exts, size_t nexts,
-		     hx_err *err)
+static int cert_serial(ASN1_INTEGER *into)
 {
-	X509 *x = X509_new();
-	X509_NAME *name = X509_NAME_new();
-	int ok = 0;
-	if (!x || !name)
-		goto done;
-	if (!X509_set_version(x, X509_VERSION_3) || !random_serial(X509_get_serialNumber(x)))
-		goto done;
-	if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0))
-		goto done;
-	if (!X509_set_subject_name(x, name) ||
-	    !X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name))
-		goto done;
-	if (!X509_gmtime_adj(X509_getm_notBefore(x), -BACKDATE_SECS) ||
-	    !X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL))
-		goto done;
-	if (!X509_set_pubkey(x, key))
-		goto done;
-	X509V3_CTX v3;
-	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-	for (size_t i = 0; i < nexts; i++) {
-		X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &v3, exts[i].nid, exts[i].value);
-		int added = e && X509_add_ext(x, e, -1);
-		X509_EXTENSION_free(e);
-		if (!added)
-			goto done;
-	}
-	if (X509_sign(x, issuer_key, EVP_sha256()) <= 0)
-		goto done;
-	*out = x;
-	x = NULL;
-	ok = 1;
-done:
-	X509_free(x);
-	X509_NAME_free(name);
-	return ok ? 0 : ossl_fail(err, HX_EINTERNAL, "tsa_keys", "证书生成失败");
+	return random_serial(into) != NULL;
 }
 
-static const struct ext ca_exts[] = {
+static const hx_cert_ext ca_exts[] = {
 	{NID_basic_constraints, "critical,CA:TRUE"},
 	{NID_key_usage, "critical,keyCertSign,cRLSign"},
 	{NID_subject_key_identifier, "hash"},
 };
 
-static const struct ext tsa_exts[] = {
+static const hx_cert_ext tsa_exts[] = {
 	{NID_basic_constraints, "critical,CA:FALSE"},
 	{NID_key_usage, "critical,digitalSignature"},
 	/* RFC 3161 §2.3: the only extended key usage, and critical. */
@@ -230,65 +65,64 @@ static const struct ext tsa_exts[] = {
 	{NID_authority_key_identifier, "keyid:always"},
 };
 
+static const hx_cert_spec ca_spec = {
+	.stem = "ca",
+	.cn = "Hexie 平台根证书",
+	.days = CA_DAYS,
+	.serial = cert_serial,
+	.exts = ca_exts,
+	.nexts = sizeof ca_exts / sizeof ca_exts[0],
+	.key_failed = "根证书密钥生成失败",
+	.cert_failed = "证书生成失败",
+};
+
+static const hx_cert_spec tsa_spec = {
+	.stem = "tsa",
+	.cn = "Hexie 时间戳服务",
+	.days = TSA_DAYS,
+	.serial = cert_serial,
+	.exts = tsa_exts,
+	.nexts = sizeof tsa_exts / sizeof tsa_exts[0],
+	.key_failed = "时间戳服务密钥生成失败",
+	.cert_failed = "证书生成失败",
+};
+
 int hx_tsa_keys_make(const char *dir, hx_err *err)
 {
-	char lock[PATH_MAX], ca_crt[PATH_MAX], ca_key[PATH_MAX], tsa_crt[PATH_MAX], tsa_key[PATH_MAX];
+	const hx_keydir kd = TSA_KEYDIR(dir);
+	char ca_crt[PATH_MAX], ca_key[PATH_MAX], tsa_crt[PATH_MAX], tsa_key[PATH_MAX];
 	EVP_PKEY *cak = NULL, *tk = NULL;
 	X509 *cac = NULL, *tc = NULL;
 	int lfd = -1, rc;
-	if ((rc = path_in(lock, dir, ".lock", err)) || (rc = path_in(ca_crt, dir, "ca.crt", err)) ||
-	    (rc = path_in(ca_key, dir, "ca.key", err)) || (rc = path_in(tsa_crt, dir, "tsa.crt", err)) ||
-	    (rc = path_in(tsa_key, dir, "tsa.key", err)))
+	if ((rc = hx_keydir_path(ca_crt, &kd, "ca.crt", err)) ||
+	    (rc = hx_keydir_path(ca_key, &kd, "ca.key", err)) ||
+	    (rc = hx_keydir_path(tsa_crt, &kd, "tsa.crt", err)) ||
+	    (rc = hx_keydir_path(tsa_key, &kd, "tsa.key", err)))
 		return rc;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return hx_err_set(err, HX_EIO, "tsa_keys", "", "无法创建密钥目录 %s：%s", dir, strerror(errno));
 	/* Another instance may run `hexie init` at the same moment: one makes
 	 * the keys, the other then finds them. */
-	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
-		rc = hx_err_set(err, HX_EIO, "tsa_keys", "", "无法锁定 %s：%s", lock, strerror(errno));
+	if ((rc = hx_keydir_lock(&lfd, &kd, err)))
 		goto done;
-	}
 
 	/* The .crt is written after its .key, so it marks a complete pair; a
 	 * .key without its .crt is the remnant of an interrupted run. */
-	if (file_exists(tsa_crt)) {
-		if (!file_exists(tsa_key) || !file_exists(ca_crt))
+	if (hx_keydir_exists(tsa_crt)) {
+		if (!hx_keydir_exists(tsa_key) || !hx_keydir_exists(ca_crt))
 			rc = hx_err_set(err, HX_EIO, "tsa_keys", "",
 					"%s 中有 tsa.crt 但缺少 tsa.key 或 ca.crt", dir);
 		goto done;
 	}
-	if (file_exists(ca_crt)) {
-		if ((rc = read_cert(&cac, dir, "ca.crt", err)) || (rc = read_key(&cak, dir, "ca.key", err)))
-			goto done;
-		if (X509_check_private_key(cac, cak) != 1) {
-			rc = ossl_fail(err, HX_EIO, "tsa_keys", "ca.key 与 ca.crt 不匹配");
-			goto done;
-		}
-	} else {
-		if (!(cak = EVP_EC_gen("P-256"))) {
-			rc = ossl_fail(err, HX_EINTERNAL, "tsa_keys", "根证书密钥生成失败");
-			goto done;
-		}
-		if ((rc = make_cert(&cac, cak, "Hexie 平台根证书", NULL, cak, CA_DAYS, ca_exts,
-				    sizeof ca_exts / sizeof ca_exts[0], err)) ||
-		    (rc = write_pem(dir, "ca.key", cak, NULL, err)) ||
-		    (rc = write_pem(dir, "ca.crt", NULL, cac, err)))
-			goto done;
-	}
-	if (!(tk = EVP_EC_gen("P-256"))) {
-		rc = ossl_fail(err, HX_EINTERNAL, "tsa_keys", "时间戳服务密钥生成失败");
-		goto done;
-	}
-	if ((rc = make_cert(&tc, tk, "Hexie 时间戳服务", cac, cak, TSA_DAYS, tsa_exts,
-			    sizeof tsa_exts / sizeof tsa_exts[0], err)) ||
-	    (rc = write_pem(dir, "tsa.key", tk, NULL, err)) ||
-	    (rc = write_pem(dir, "tsa.crt", NULL, tc, err)))
+	if (hx_keydir_exists(ca_crt))
+		rc = hx_keydir_load_pair(&cak, &cac, &kd, "ca", err);
+	else
+		rc = hx_keydir_make_pair(&cak, &cac, &kd, &ca_spec, NULL, NULL, err);
+	if (rc || (rc = hx_keydir_make_pair(&tk, &tc, &kd, &tsa_spec, cac, cak, err)))
 		goto done;
 	rc = 0;
 done:
-	if (lfd >= 0)
-		close(lfd); /* releases the lock */
+	hx_keydir_unlock(lfd);
 	EVP_PKEY_free(cak);
 	EVP_PKEY_free(tk);
 	X509_free(cac);
@@ -298,24 +132,26 @@ done:
 
 int hx_tsa_open(hx_tsa **out, const char *dir, hx_err *err)
 {
+	const hx_keydir kd = TSA_KEYDIR(dir);
 	hx_tsa *t = calloc(1, sizeof *t);
 	int rc;
 	*out = NULL;
 	if (!t)
 		return hx_err_set(err, HX_ENOMEM, "nomem", "", "内存不足");
-	if ((rc = read_key(&t->key, dir, "tsa.key", err)) || (rc = read_cert(&t->cert, dir, "tsa.crt", err)))
+	if ((rc = hx_keydir_read_pem(&t->key, NULL, &kd, "tsa.key", err)) ||
+	    (rc = hx_keydir_read_pem(NULL, &t->cert, &kd, "tsa.crt", err)))
 		goto done;
 	if (X509_check_private_key(t->cert, t->key) != 1) {
-		rc = ossl_fail(err, HX_EIO, "tsa_keys", "tsa.key 与 tsa.crt 不匹配");
+		rc = hx_trust_ossl_fail(err, HX_EIO, "tsa_keys", "tsa.key 与 tsa.crt 不匹配");
 		goto done;
 	}
 	if (X509_check_purpose(t->cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
-		rc = ossl_fail(err, HX_EIO, "tsa_keys",
-			       "tsa.crt 不是时间戳证书（需要唯一且关键的 timeStamping 扩展密钥用法）");
+		rc = hx_trust_ossl_fail(err, HX_EIO, "tsa_keys",
+					"tsa.crt 不是时间戳证书（需要唯一且关键的 timeStamping 扩展密钥用法）");
 		goto done;
 	}
 	if (!(t->policy = OBJ_txt2obj(HX_TSA_POLICY_OID, 1))) {
-		rc = ossl_fail(err, HX_EINTERNAL, "tsa", "策略 OID 无效");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "tsa", "策略 OID 无效");
 		goto done;
 	}
 	*out = t;
@@ -397,7 +233,7 @@ static TS_RESP_CTX *make_ctx(hx_tsa *t)
 	return c;
 }
 
-static long resp_status(TS_RESP *r)
+long hx_tsa_resp_status(TS_RESP *r)
 {
 	return ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(r)));
 }
@@ -407,7 +243,7 @@ static long resp_status(TS_RESP *r)
  * time or additional information not available. */
 static int resp_internal_failure(TS_RESP *r)
 {
-	long st = resp_status(r);
+	long st = hx_tsa_resp_status(r);
 	if (st == TS_STATUS_GRANTED || st == TS_STATUS_GRANTED_WITH_MODS)
 		return TS_RESP_get_token(r) == NULL;
 	const ASN1_BIT_STRING *fi = TS_STATUS_INFO_get0_failure_info(TS_RESP_get_status_info(r));
@@ -432,10 +268,10 @@ static int create_response(TS_RESP **out, hx_tsa *t, BIO *req, hx_err *err)
 	int rc = 0;
 	*out = NULL;
 	if (!c)
-		return ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳服务初始化失败");
+		return hx_trust_ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳服务初始化失败");
 	TS_RESP *r = TS_RESP_create_response(c, req);
 	if (!r) {
-		rc = ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳生成失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳生成失败");
 	} else if (resp_internal_failure(r)) {
 		rc = hx_err_set(err, HX_EINTERNAL, "tsa_failed", "", "时间戳生成失败：%s", resp_text(r));
 		TS_RESP_free(r);
@@ -460,7 +296,7 @@ int hx_tsa_stamp(unsigned char **resp_der, size_t *len, hx_tsa *t,
 		return hx_err_set(err, HX_ETOOBIG, "tsa_request_too_big", "",
 				  "时间戳请求过大（%zu 字节，上限 %d）", req_len, HX_TSA_REQ_MAX);
 	if (!(b = BIO_new_mem_buf(req_der ? (const void *)req_der : "", (int)req_len))) {
-		rc = ossl_fail(err, HX_ENOMEM, "nomem", "内存不足");
+		rc = hx_trust_ossl_fail(err, HX_ENOMEM, "nomem", "内存不足");
 		goto done;
 	}
 	if ((rc = create_response(&r, t, b, err)))
@@ -468,7 +304,7 @@ int hx_tsa_stamp(unsigned char **resp_der, size_t *len, hx_tsa *t,
 	int n = i2d_TS_RESP(r, NULL);
 	unsigned char *p;
 	if (n <= 0 || !(buf = malloc((size_t)n)) || (p = buf, i2d_TS_RESP(r, &p) != n)) {
-		rc = ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳响应编码失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳响应编码失败");
 		goto done;
 	}
 	*resp_der = buf;
@@ -482,9 +318,9 @@ done:
 	return rc;
 }
 
-/* The platform's own request for a SHA-256 digest: version 1, a 64-bit
- * nonce, certReq so the token carries the TSA certificate. */
-static TS_REQ *digest_request(const unsigned char sha256[32])
+/* The platform's own request, which tsa_client.c sends to an external TSA
+ * as well: version 1, a 64-bit nonce, certReq. */
+TS_REQ *hx_tsa_digest_request(const unsigned char sha256[32])
 {
 	TS_REQ *q = TS_REQ_new();
 	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
@@ -543,38 +379,31 @@ int hx_tsa_stamp_digest(unsigned char **token_der, size_t *len, hx_tsa *t,
 	TS_REQ *q = NULL;
 	TS_RESP *r = NULL;
 	BIO *b = NULL;
-	unsigned char *buf = NULL;
 	int rc;
 	*token_der = NULL;
 	*len = 0;
-	if (!(q = digest_request(sha256)) || !(b = BIO_new(BIO_s_mem())) || i2d_TS_REQ_bio(b, q) != 1) {
-		rc = ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳请求生成失败");
+	if (!(q = hx_tsa_digest_request(sha256)) || !(b = BIO_new(BIO_s_mem())) ||
+	    i2d_TS_REQ_bio(b, q) != 1) {
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳请求生成失败");
 		goto done;
 	}
 	if ((rc = create_response(&r, t, b, err)))
 		goto done;
-	if (resp_status(r) != TS_STATUS_GRANTED) {
+	if (hx_tsa_resp_status(r) != TS_STATUS_GRANTED) {
 		rc = hx_err_set(err, HX_EINTERNAL, "tsa_failed", "", "时间戳服务拒绝了平台的请求：%s",
 				resp_text(r));
 		goto done;
 	}
 	if (!self_check(r, q, t)) {
-		rc = ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳自检失败");
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳自检失败");
 		goto done;
 	}
-	PKCS7 *tok = TS_RESP_get_token(r);
-	int n = i2d_PKCS7(tok, NULL);
-	unsigned char *p;
-	if (n <= 0 || !(buf = malloc((size_t)n)) || (p = buf, i2d_PKCS7(tok, &p) != n)) {
-		rc = ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳编码失败");
+	if (hx_trust_der(token_der, len, TS_RESP_get_token(r), ASN1_ITEM_rptr(PKCS7))) {
+		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳编码失败");
 		goto done;
 	}
-	*token_der = buf;
-	*len = (size_t)n;
-	buf = NULL;
 	rc = 0;
 done:
-	free(buf);
 	BIO_free(b);
 	TS_REQ_free(q);
 	TS_RESP_free(r);
@@ -599,7 +428,7 @@ int hx_tsa_verify_token(const unsigned char *token_der, size_t len,
 	const unsigned char *p = token_der;
 	if (!token_der || !(p7 = d2i_PKCS7(NULL, &p, (long)len)) || p != token_der + len ||
 	    !(tst = PKCS7_to_TS_TST_INFO(p7))) {
-		rc = ossl_fail(err, HX_EINVAL, "invalid_timestamp", "时间戳令牌格式无效");
+		rc = hx_trust_ossl_fail(err, HX_EINVAL, "invalid_timestamp", "时间戳令牌格式无效");
 		goto done;
 	}
 	/* TS_VFY_IMPRINT compares only the bytes; the algorithm must be ours. */
@@ -609,11 +438,11 @@ int hx_tsa_verify_token(const unsigned char *token_der, size_t len,
 		goto done;
 	}
 	if (!(s = X509_STORE_new()) || X509_STORE_load_file(s, ca_pem_path) != 1) {
-		rc = ossl_fail(err, HX_EIO, "tsa_ca", "无法读取根证书文件");
+		rc = hx_trust_ossl_fail(err, HX_EIO, "tsa_ca", "无法读取根证书文件");
 		goto done;
 	}
 	if (!(v = TS_VERIFY_CTX_new()) || !(imprint = OPENSSL_memdup(sha256, 32))) {
-		rc = ossl_fail(err, HX_ENOMEM, "nomem", "内存不足");
+		rc = hx_trust_ossl_fail(err, HX_ENOMEM, "nomem", "内存不足");
 		goto done;
 	}
 	TS_VERIFY_CTX_set_flags(v, TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_SIGNER | TS_VFY_IMPRINT);
@@ -622,13 +451,13 @@ int hx_tsa_verify_token(const unsigned char *token_der, size_t len,
 	TS_VERIFY_CTX_set_imprint(v, imprint, 32);
 	imprint = NULL;
 	if (TS_RESP_verify_token(v, p7) != 1) {
-		rc = ossl_fail(err, HX_EINVAL, "invalid_timestamp", "时间戳令牌验证失败");
+		rc = hx_trust_ossl_fail(err, HX_EINVAL, "invalid_timestamp", "时间戳令牌验证失败");
 		goto done;
 	}
 	if (!ASN1_TIME_to_tm(TS_TST_INFO_get_time(tst), &tm) ||
 	    !strftime(genTime, 32, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
 		genTime[0] = '\0';
-		rc = ossl_fail(err, HX_EINVAL, "invalid_timestamp", "时间戳令牌的时间无效");
+		rc = hx_trust_ossl_fail(err, HX_EINVAL, "invalid_timestamp", "时间戳令牌的时间无效");
 		goto done;
 	}
 	rc = 0;

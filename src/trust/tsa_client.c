@@ -7,15 +7,12 @@
 #include "ca.h"
 
 #include <curl/curl.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "trust_impl.h"
 #include "tsa.h"
 
 #define URL_MAX 2048
@@ -43,38 +40,6 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
 	b->p = q;
 	b->n += n;
 	return n;
-}
-
-/* The query: version 1, SHA-256 imprint, a random 64-bit nonce, certReq. */
-static TS_REQ *make_request(const unsigned char sha256[32])
-{
-	TS_REQ *q = TS_REQ_new();
-	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
-	X509_ALGOR *alg = X509_ALGOR_new();
-	ASN1_INTEGER *nonce = NULL;
-	BIGNUM *bn = NULL;
-	unsigned char r[8];
-	int ok = 0;
-	if (!q || !mi || !alg || RAND_bytes(r, sizeof r) != 1)
-		goto done;
-	if (!X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) ||
-	    !TS_MSG_IMPRINT_set_algo(mi, alg) || !TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)sha256, 32) ||
-	    !TS_REQ_set_version(q, 1) || !TS_REQ_set_msg_imprint(q, mi) || !TS_REQ_set_cert_req(q, 1))
-		goto done;
-	if (!(bn = BN_bin2bn(r, sizeof r, NULL)) || !(nonce = BN_to_ASN1_INTEGER(bn, NULL)) ||
-	    !TS_REQ_set_nonce(q, nonce))
-		goto done;
-	ok = 1;
-done:
-	TS_MSG_IMPRINT_free(mi);
-	X509_ALGOR_free(alg);
-	ASN1_INTEGER_free(nonce);
-	BN_free(bn);
-	if (!ok) {
-		TS_REQ_free(q);
-		q = NULL;
-	}
-	return q;
 }
 
 static int unavailable(hx_err *err, const char *why)
@@ -151,7 +116,7 @@ int hx_tsa_client_stamp(unsigned char **token_der, size_t *len, const char *url,
 	TS_REQ *q = NULL;
 	TS_RESP *r = NULL;
 	TS_VERIFY_CTX *v = NULL;
-	unsigned char *req = NULL, *buf = NULL, *p;
+	unsigned char *req = NULL;
 	struct body b = {0};
 	int rc, n;
 	*token_der = NULL;
@@ -161,7 +126,7 @@ int hx_tsa_client_stamp(unsigned char **token_der, size_t *len, const char *url,
 		return hx_err_set(err, HX_EINVAL, "tsa_url", "", "时间戳服务地址无效");
 	if (timeout_ms <= 0)
 		timeout_ms = 10000;
-	if (!(q = make_request(sha256)) || (n = i2d_TS_REQ(q, &req)) <= 0) {
+	if (!(q = hx_tsa_digest_request(sha256)) || (n = i2d_TS_REQ(q, &req)) <= 0) {
 		rc = hx_err_set(err, HX_EINTERNAL, "tsa_client", "", "时间戳请求生成失败");
 		ERR_clear_error();
 		goto done;
@@ -174,7 +139,7 @@ int hx_tsa_client_stamp(unsigned char **token_der, size_t *len, const char *url,
 		rc = rejected(err, "不是 RFC 3161 时间戳应答");
 		goto done;
 	}
-	long st = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(r)));
+	long st = hx_tsa_resp_status(r);
 	if (st != TS_STATUS_GRANTED || !TS_RESP_get_token(r)) {
 		rc = hx_err_set(err, HX_EINVAL, "tsa_rejected", "", "时间戳服务拒绝了请求（状态 %ld）", st);
 		goto done;
@@ -191,18 +156,13 @@ int hx_tsa_client_stamp(unsigned char **token_der, size_t *len, const char *url,
 		rc = rejected(err, "应答与请求不符（摘要或随机数）");
 		goto done;
 	}
-	PKCS7 *tok = TS_RESP_get_token(r);
-	if ((n = i2d_PKCS7(tok, NULL)) <= 0 || !(buf = malloc((size_t)n)) || (p = buf, i2d_PKCS7(tok, &p) != n)) {
+	if (hx_trust_der(token_der, len, TS_RESP_get_token(r), ASN1_ITEM_rptr(PKCS7))) {
 		rc = rejected(err, "时间戳令牌无法编码");
 		goto done;
 	}
-	*token_der = buf;
-	*len = (size_t)n;
-	buf = NULL;
 	rc = 0;
 done:
 	ERR_clear_error();
-	free(buf);
 	free(b.p);
 	OPENSSL_free(req);
 	TS_VERIFY_CTX_free(v);
