@@ -1160,9 +1160,34 @@ int hx_contract_batch_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	return 0;
 }
 
-/* One worker of a batch in its own transaction, as the batch's user. */
+/* A batch's progress after one more worker, in the caller's transaction. */
+typedef struct batch_state {
+	long long id;
+	int done, failed, total;
+	json_t *errors, *cids;
+} batch_state;
+
+static int batch_progress(hx_db *db, const batch_state *b, hx_err *err)
+{
+	char *et = json_dumps(b->errors, JSON_COMPACT), *ct = json_dumps(b->cids, JSON_COMPACT), now[21];
+	hx_now_iso(now);
+	int last = b->done >= b->total;
+	hx_param p[] = {hx_p_int(b->done), hx_p_int(b->failed), hx_p_text(et), hx_p_text(ct), hx_p_text(last ? "done" : "running"),
+			last ? hx_p_text(now) : hx_p_null(), hx_p_int(b->id)};
+	int rc = hx_db_exec(db,
+			    "UPDATE contract_batches SET done = ?, failed = ?, errors = ?, contract_ids = ?, status = ?,"
+			    " finished_at = ? WHERE id = ?",
+			    p, 7, NULL, err);
+	free(et);
+	free(ct);
+	return rc;
+}
+
+/* One worker of a batch in its own transaction, as the batch's user; the
+ * progress is written in the same transaction, so a restart neither
+ * repeats nor skips a worker. */
 static int batch_one(hx_store *s, const hx_keys *keys, const hx_principal *me, json_t *req, long long worker_id,
-		     long long *cid, hx_err *err)
+		     batch_state *b, hx_err *err)
 {
 	hx_db *db;
 	hx_arena *a = hx_arena_new();
@@ -1178,14 +1203,35 @@ static int batch_one(hx_store *s, const hx_keys *keys, const hx_principal *me, j
 	json_object_del(body, "send");
 	json_object_set_new(body, "worker_id", json_integer(worker_id));
 	if (!(rc = hx_db_begin_write(db, err)) && !(rc = hx_contract_create(&out, &c, body, 0, "new", err))) {
-		*cid = json_integer_value(json_object_get(out, "id"));
+		long long cid = json_integer_value(json_object_get(out, "id"));
 		if (send)
-			rc = hx_contract_send(NULL, &c, *cid, err);
+			rc = hx_contract_send(NULL, &c, cid, err);
+		if (!rc) {
+			b->done++;
+			json_array_append_new(b->cids, json_integer(cid));
+			if ((rc = batch_progress(db, b, err))) {
+				b->done--;
+				json_array_remove(b->cids, json_array_size(b->cids) - 1);
+			}
+		}
 	}
 	if (!rc)
 		rc = hx_db_commit(db, err);
 	else
 		hx_db_rollback(db);
+	if (rc) { /* the failure is progress too, in a transaction of its own */
+		hx_err e2 = {0};
+		b->done++;
+		b->failed++;
+		json_array_append_new(b->errors, json_pack("{s:I,s:s,s:s}", "worker_id", (json_int_t)worker_id, "field",
+							   err->field, "message", err->msg));
+		if (!hx_db_begin_write(db, &e2)) {
+			if (batch_progress(db, b, &e2) == 0)
+				hx_db_commit(db, &e2);
+			else
+				hx_db_rollback(db);
+		}
+	}
 	json_decref(body);
 	json_decref(out);
 	hx_db_put(db);
@@ -1200,18 +1246,37 @@ int hx_contract_batches_run(hx_store *s, const hx_keys *keys, const char *data_d
 	hx_arena *a = hx_arena_new();
 	hx_rows *r;
 	int rc = hx_db_get(&db, s, err);
-	if (rc)
-		goto out;
+	if (rc) {
+		hx_arena_free(a);
+		return rc;
+	}
 	json_t *req = NULL;
+	batch_state b = {0};
 	if ((rc = hx_db_begin_write(db, err)))
 		goto put;
 	rc = hx_db_query(db, a, &r,
-			 "SELECT id, principal, request, done FROM contract_batches WHERE status IN ('queued', 'running')"
+			 "SELECT id, principal, request, done, failed, errors, contract_ids FROM contract_batches"
+			 " WHERE status IN ('queued', 'running')"
 			 " ORDER BY id LIMIT 1",
 			 NULL, 0, err);
 	long long bid = !rc && r->nrows ? hx_rows_int(r, 0, "id") : 0;
 	const char *frozen = bid ? hx_rows_get(r, 0, "principal") : NULL;
 	long long uid = frozen ? 1 : 0, skip = bid ? hx_rows_int(r, 0, "done") : 0;
+	b.id = bid;
+	if (bid) {
+		b.done = (int)skip;
+		b.failed = (int)hx_rows_int(r, 0, "failed");
+		b.errors = json_loads(hx_rows_get(r, 0, "errors"), 0, NULL);
+		b.cids = json_loads(hx_rows_get(r, 0, "contract_ids"), 0, NULL);
+	}
+	if (!json_is_array(b.errors)) {
+		json_decref(b.errors);
+		b.errors = json_array();
+	}
+	if (!json_is_array(b.cids)) {
+		json_decref(b.cids);
+		b.cids = json_array();
+	}
 	req = bid ? json_loads(hx_rows_get(r, 0, "request"), 0, NULL) : NULL;
 	if (!rc && bid) {
 		hx_param p[] = {hx_p_int(bid)};
@@ -1227,51 +1292,21 @@ int hx_contract_batches_run(hx_store *s, const hx_keys *keys, const char *data_d
 		hx_db_rollback(db);
 	if (rc || !bid || !req)
 		goto put;
-	json_t *ids = json_object_get(req, "worker_ids"), *errors = json_array(), *cids = json_array();
+	json_t *ids = json_object_get(req, "worker_ids");
 	size_t i;
 	json_t *v;
-	int done = 0, failed = 0;
+	b.total = (int)json_array_size(ids);
 	json_array_foreach(ids, i, v) {
-		hx_err e = {0};
-		if ((long long)i < skip) { /* done before a restart */
-			done++;
+		if ((long long)i < skip) /* done before a restart */
 			continue;
-		}
-		long long cid = 0;
-		if (batch_one(s, keys, uid ? &me : NULL, req, json_integer_value(v), &cid, &e) == 0)
-			json_array_append_new(cids, json_integer(cid));
-		else {
-			failed++;
-			json_array_append_new(errors, json_pack("{s:I,s:s,s:s}", "worker_id", (json_int_t)json_integer_value(v),
-								"field", e.field, "message", e.msg));
-		}
-		done++;
-		if (done % 10 == 0 || done == (int)json_array_size(ids)) {
-			char *et = json_dumps(errors, JSON_COMPACT), *ct = json_dumps(cids, JSON_COMPACT), now[21];
-			hx_now_iso(now);
-			int last = done == (int)json_array_size(ids);
-			hx_param p[] = {hx_p_int(done), hx_p_int(failed), hx_p_text(et), hx_p_text(ct),
-					hx_p_text(last ? "done" : "running"), last ? hx_p_text(now) : hx_p_null(), hx_p_int(bid)};
-			if (!hx_db_begin_write(db, err)) {
-				if (hx_db_exec(db,
-					       "UPDATE contract_batches SET done = ?, failed = ?, errors = ?, contract_ids = ?,"
-					       " status = ?, finished_at = ? WHERE id = ?",
-					       p, 7, NULL, err) == 0)
-					hx_db_commit(db, err);
-				else
-					hx_db_rollback(db);
-			}
-			free(et);
-			free(ct);
-		}
+		hx_err e = {0};
+		batch_one(s, keys, uid ? &me : NULL, req, json_integer_value(v), &b, &e);
 	}
-	json_decref(errors);
-	json_decref(cids);
-	/* names of failed workers for the page */
 put:
 	json_decref(req);
+	json_decref(b.errors);
+	json_decref(b.cids);
 	hx_db_put(db);
-out:
 	hx_arena_free(a);
 	return rc;
 }
