@@ -251,6 +251,10 @@ T.push(['the worker signs on the phone, then the enterprise; pdfsig: valid, trus
   const trusted = out.match(/Certificate is Trusted/g) || []
   eq(valid.length, 2, 'two valid signatures:\n' + out)
   eq(trusted.length, 2, 'two trusted certificates:\n' + out)
+  assert(/Signer Certificate Common Name: 职工/.test(out), 'the worker\'s Chinese name in the certificate')
+  // the Chinese text is embedded and extractable, never boxes
+  const fonts = spawnSync('pdffonts', [tmpFile('f.pdf', pdf.body)], { encoding: 'utf8' }).stdout
+  assert(/NotoSansCJK/.test(fonts) && fonts.split('\n').slice(2).filter(Boolean).every((l) => /yes yes yes/.test(l)), 'CJK font embedded, subset, with ToUnicode:\n' + fonts)
   assert(/Total document signed/.test(out), 'the last covers the whole document:\n' + out)
   const kinds = c.evidence.map((x) => x.kind)
   for (const kind of ['sent', 'notified', 'identity_checked', 'code_sent', 'code_confirmed', 'viewed', 'read', 'intent_confirmed', 'cert_issued', 'signed', 'timestamped'])
@@ -343,6 +347,17 @@ T.push(['evidence package verifies offline with hexie verify; a changed event is
     const v = spawnSync('openssl', ['ts', '-verify', '-digest', dg, '-in', path.join(x, 'timestamps', t), '-token_in', '-CAfile', path.join(x, 'ca.crt')], { encoding: 'utf8' })
     assert(v.status === 0 && /Verification: OK/.test(v.stdout), 'openssl ts -verify ' + t + ': ' + v.stdout + v.stderr)
   }
+  // checked against another root, the signatures are not trusted
+  const other = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-root-'))
+  spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(other, 'k.pem'), '-subj', '/CN=other', '-days', '1', '-out', path.join(other, 'ca.crt')])
+  const wrongRoot = hexie(BIN, ['verify', f, '--ca', path.join(other, 'ca.crt')])
+  eq(wrongRoot.code, 1, 'another root: exit 1 ' + wrongRoot.err)
+  assert(/"check": "signatures",\s*"ok": false/.test(wrongRoot.out), 'signatures fail under another root')
+  // a checkpoint signed by another key is refused
+  spawnSync('openssl', ['pkey', '-in', path.join(other, 'k.pem'), '-pubout', '-out', path.join(other, 'pub.pem')])
+  const wrongKey = hexie(BIN, ['verify', f, '--log-key', path.join(other, 'pub.pem')])
+  eq(wrongKey.code, 1, 'another log key: exit 1 ' + wrongKey.err)
+  assert(/"check": "checkpoint_signature",\s*"ok": false/.test(wrongKey.out), 'the checkpoint does not verify')
   // tamper with one event inside the package
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-pkg-'))
   spawnSync('unzip', ['-q', f, '-d', d])
