@@ -598,6 +598,17 @@ int hx_contract_sign_complete(hx_ctx *c, long long contract_id, long long signat
 
 /* ---- the enterprise seal ---- */
 
+/* Only the enterprise itself signs for the enterprise: an officer who
+ * can see its contracts cannot use its seal. */
+static int own_enterprise(hx_ctx *c, long long enterprise_id, hx_err *err)
+{
+	if (!c->me || !c->me->user_id)
+		return 0; /* the command line and the background jobs */
+	if (c->me->scope.kind != HX_SCOPE_ENTERPRISE || c->me->scope.enterprise_id != enterprise_id)
+		return hx_err_set(err, HX_EPERM, "not_the_enterprise", "", "只有本企业的人员可以使用企业电子印章");
+	return 0;
+}
+
 int hx_contract_seal_make(json_t **out, hx_ctx *c, long long enterprise_id, hx_err *err)
 {
 	char *sealed = NULL, *spki_b64 = NULL, now[21];
@@ -606,7 +617,7 @@ int hx_contract_seal_make(json_t **out, hx_ctx *c, long long enterprise_id, hx_e
 	const char *name;
 	json_t *cert = NULL;
 	int rc;
-	if ((rc = hx_registry_enterprise_name(&name, c, enterprise_id, err)))
+	if ((rc = hx_registry_enterprise_name(&name, c, enterprise_id, err)) || (rc = own_enterprise(c, enterprise_id, err)))
 		return rc;
 	if ((rc = hx_seal_key_new(&sealed, &spki, &spki_len, c->keys->pii, err)))
 		return rc;
@@ -653,6 +664,8 @@ int hx_contract_seal_sign(hx_ctx *c, long long contract_id, int *pending, hx_err
 	if ((rc = with_tx(c, 1, err)))
 		return rc;
 	if ((rc = hx_contract_load(&k, c, contract_id, 1, err)))
+		goto tx;
+	if ((rc = own_enterprise(c, k.enterprise_id, err)))
 		goto tx;
 	hx_rows *r;
 	hx_param p[] = {hx_p_int(k.enterprise_id)};

@@ -610,6 +610,11 @@ T.push(['enterprise first with the seal; batch seal signing', async () => {
   // batch
   const ids = []
   for (let i = 0; i < 3; i++) ids.push((await sent(await newWorker(), { sign_order: 'enterprise_first' })).id)
+  // an officer who sees the contracts cannot use the enterprise's seal
+  const off = await admin.post(`/api/v1/contracts/${ids[0]}/seal`)
+  eq(off.status, 403, 'admin cannot seal for the enterprise')
+  eq(off.json.error.code, 'not_the_enterprise', 'not_the_enterprise')
+  eq((await admin.post(`/api/v1/enterprises/${ent.id}/seal`)).status, 403, 'nor make its seal')
   r = await hr.post('/api/v1/contracts/seal', { ids: [...ids, 999999] })
   eq(r.status, 200, 'batch')
   eq(r.json.signed.sort(), ids.sort(), 'all signed')
