@@ -201,18 +201,25 @@ static int cmd_init(opts *o)
 	if (open_store(&s, o, 1, &keys, 1))
 		return 1;
 	int rc = in_tx(s, &keys, o, init_fn, o);
-	hx_store_close(s);
 	if (!rc) {
 		/* the platform CA, TSA and evidence log keys (var/keys, 0600) */
 		char kd[4096];
 		hx_err err = {0};
+		int made = 0;
 		snprintf(kd, sizeof kd, "%s/keys", o->var);
-		if (hx_contract_keys_make(kd, &err)) {
+		if (hx_contract_keys_make(kd, &err) ||
+		    (o->demo && (hx_contract_init(o->data, &err) || hx_contract_trust_open(kd, NULL, &err) ||
+				 hx_contract_demo_load(s, &keys, &made, &err)))) {
 			fprintf(stderr, "hexie: %s\n", err.msg);
-			return 1;
+			rc = 1;
+		} else {
+			if (made)
+				printf("demo contracts (示例): %d\n", made);
+			printf("store ready\n");
 		}
-		printf("store ready\n");
+		hx_contract_shutdown();
 	}
+	hx_store_close(s);
 	return rc;
 }
 

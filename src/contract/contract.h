@@ -65,6 +65,11 @@ int hx_contract_signing_rate(double *rate, long long *active, long long *signed_
 int hx_contract_rate_known(int *known, double *rate, long long *active, long long *signed_, struct hx_ctx *c,
 			   long long enterprise_id, hx_err *err);
 
+/* Demo contracts (示例) of the first demo enterprise, for `hexie init
+ * --demo`, when the store has none; the trust must be open. *made gets how
+ * many. */
+int hx_contract_demo_load(struct hx_store *s, const struct hx_keys *keys, int *made, hx_err *err);
+
 /* `hexie verify`: checks an evidence package offline. */
 int hx_contract_verify_package(json_t **report, const void *zip, size_t len, const char *ca_path,
 			       const char *log_key_path, hx_err *err);

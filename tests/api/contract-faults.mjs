@@ -104,7 +104,7 @@ async function get(id) {
 
 function sqlScalar(q) {
   const r = DB ? spawnSync('psql', [DB, '-At', '-c', q], { encoding: 'utf8' })
-    : spawnSync('sqlite3', [path.join(store.varDir, 'hexie.db'), q], { encoding: 'utf8' })
+    : spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(store.varDir, 'hexie.db'), q], { encoding: 'utf8' })
   return r.stdout.trim()
 }
 

@@ -274,7 +274,7 @@ T.push(['expiry after N days, with a reminder the day before', async () => {
   const k2 = await sent(await newWorker(), { expires_days: 3 })
   const set = (id, sec) => {
     const q = `UPDATE contracts SET expires_at = '${new Date(Date.now() + sec * 1000).toISOString().slice(0, 19)}Z' WHERE id = ${id}`
-    const r = DB ? spawnSync('psql', [DB, '-c', q]) : spawnSync('sqlite3', [path.join(store.varDir, 'hexie.db'), q])
+    const r = DB ? spawnSync('psql', [DB, '-c', q]) : spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(store.varDir, 'hexie.db'), q])
     eq(r.status, 0, 'set expiry')
   }
   set(k.id, -5)
@@ -444,7 +444,7 @@ T.push(['a code sent over 5 minutes ago is expired', async () => {
   const code = await lastCode('13900001111')
   // age the code in the store (the server reads expiry from it)
   const { spawnSync: sp } = await import('node:child_process')
-  if (!DB) sp('sqlite3', [path.join(store.varDir, 'hexie.db'), "UPDATE otp_codes SET expires_at = expires_at - 400, sent_at = sent_at - 400 WHERE purpose = 'sign_identity'"])
+  if (!DB) sp('sqlite3', ['-cmd', '.timeout 10000', path.join(store.varDir, 'hexie.db'), "UPDATE otp_codes SET expires_at = expires_at - 400, sent_at = sent_at - 400 WHERE purpose = 'sign_identity'"])
   else sp('psql', [DB, '-c', "UPDATE otp_codes SET expires_at = expires_at - 400, sent_at = sent_at - 400 WHERE purpose = 'sign_identity'"])
   const r = await p.req('POST', '/identity/confirm', { code })
   eq(r.status, 422, 'expired')
@@ -527,7 +527,7 @@ T.push(['an expired certificate cannot sign', async () => {
   assert(mk.status === 0, 'openssl ca: ' + mk.stderr)
   spawnSync('openssl', ['x509', '-in', path.join(d, 'old.pem'), '-outform', 'DER', '-out', path.join(d, 'old.der')])
   const old = fs.readFileSync(path.join(d, 'old.der')).toString('base64')
-  if (!DB) spawnSync('sqlite3', [path.join(store.varDir, 'hexie.db'), `UPDATE certificates SET cert = '${old}' WHERE serial = '${serial}'`])
+  if (!DB) spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(store.varDir, 'hexie.db'), `UPDATE certificates SET cert = '${old}' WHERE serial = '${serial}'`])
   else spawnSync('psql', [DB, '-c', `UPDATE certificates SET cert = '${old}' WHERE serial = '${serial}'`])
   r = await phone.req('POST', '/prepare', { cert_serial: serial })
   eq(r.status, 422, 'expired ' + r.body.toString())
@@ -755,7 +755,7 @@ T.push(['the evidence table has no update or delete path', async () => {
   const del = 'DELETE FROM evidence'
   for (const q of [sql, del]) {
     const r = DB ? spawnSync('psql', [DB, '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' })
-      : spawnSync('sqlite3', [path.join(store.varDir, 'hexie.db'), q], { encoding: 'utf8' })
+      : spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(store.varDir, 'hexie.db'), q], { encoding: 'utf8' })
     assert(r.status !== 0 && /append-only/.test(r.stderr), 'refused: ' + r.stderr)
   }
 }])

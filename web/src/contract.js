@@ -45,6 +45,7 @@ export const EVIDENCE_KINDS = {
   renewed: '续签',
   reminded: '催签提醒',
   timestamp_pending: '等待时间戳',
+  demo_note: '示例说明',
 }
 export const evidenceKind = (k) => EVIDENCE_KINDS[k] || k
 

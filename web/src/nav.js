@@ -55,7 +55,7 @@ export const NAV = [
       contract('/contracts/rates', '签约率', 'PieChart', 'contract-rates', ['contract.oversee']),
       contract('/contracts/filing', '备案导出', 'FolderOpened', 'contract-filing', ['contract.oversee']),
       contract('/contracts/verify', '合同验真', 'CircleCheck', 'contract-verify', CONTRACT_ANY),
-      contract('/contracts/wage-tiers', '最低工资档次', 'Coin', 'wage-tiers', ['users.manage']),
+      contract('/contracts/wage-tiers', '最低工资档次', 'Coin', 'wage-tiers', ['areas.manage']),
     ],
   },
   { path: '/organizations', title: '机构', icon: 'Connection', perms: ['orgs.manage', 'users.manage', 'registry.read'], modules: ['organizations', 'orgs', 'accounts'] },
