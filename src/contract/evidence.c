@@ -51,6 +51,80 @@ static void chain_hash(char out[65], const char *prev_hex, const char *leaf)
 	hx_hex(out, d, 32);
 }
 
+/* ---- the stored inner nodes of the Merkle log (migration 002) ---- */
+
+typedef struct node_src {
+	hx_ctx *c;
+	hx_err *err;
+	long long known_idx; /* a leaf the caller has in hand (-1: none) */
+	const uint8_t *known;
+} node_src;
+
+static int node_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	node_src *ns = ctx;
+	if (level == 0 && ns->known && (long long)index == ns->known_idx) {
+		memcpy(out, ns->known, 32);
+		return 0;
+	}
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(level ? (long long)(index * 64 + level) : (long long)index)};
+	int rc = hx_db_query(ns->c->db, ns->c->arena, &r,
+			     level ? "SELECT hash FROM evidence_nodes WHERE pos = ?"
+				   : "SELECT leaf_hash AS hash FROM evidence WHERE idx = ?",
+			     p, 1, ns->err);
+	if (rc)
+		return rc;
+	if (r->nrows != 1 || unhex32(out, hx_rows_get(r, 0, "hash")))
+		return hx_err_set(ns->err, HX_EINTERNAL, "evidence_gap", "", "证据日志节点缺失（层%u，第%llu个）", level,
+				  (unsigned long long)index);
+	return 0;
+}
+
+/* Stores the nodes completed by leaves from..to-1 (inside the caller's
+ * write transaction). leaf, when given, is the hash of leaf to-1. */
+static int nodes_build(hx_ctx *c, long long from, long long to, const uint8_t *leaf, hx_err *err)
+{
+	node_src ns = {.c = c, .err = err, .known_idx = to - 1, .known = leaf};
+	for (long long i = from; i < to; i++) {
+		uint8_t lh[32];
+		hx_merkle_node made[64];
+		int count = 0, rc;
+		if ((rc = node_get(&ns, 0, (uint64_t)i, lh)) ||
+		    (rc = hx_merkle_append(made, &count, (uint64_t)i, lh, node_get, &ns)))
+			return rc;
+		for (int k = 0; k < count; k++) {
+			char hex[65];
+			hx_hex(hex, made[k].hash, 32);
+			hx_param p[] = {hx_p_int((long long)(made[k].index * 64 + made[k].level)), hx_p_text(hex)};
+			if ((rc = hx_db_exec(c->db, "INSERT INTO evidence_nodes (pos, hash) VALUES (?, ?)", p, 2, NULL, err)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Brings the stored nodes up to the log's size (a log from before the
+ * nodes were stored is caught up once). Inside a write transaction. */
+static int nodes_sync(hx_ctx *c, long long *n_out, hx_err *err)
+{
+	hx_rows *r;
+	int rc = hx_db_query(c->db, c->arena, &r, "SELECT n, nodes_n FROM evidence_head WHERE id = 1", NULL, 0, err);
+	if (rc)
+		return rc;
+	if (r->nrows != 1)
+		return hx_err_set(err, HX_EINTERNAL, "evidence", "", "证据日志未初始化");
+	long long n = hx_rows_int(r, 0, "n"), have = hx_rows_int(r, 0, "nodes_n");
+	*n_out = n;
+	if (have >= n)
+		return 0;
+	hx_param p[] = {hx_p_int(n)};
+	if ((rc = nodes_build(c, have, n, NULL, err)) ||
+	    (rc = hx_db_exec(c->db, "UPDATE evidence_head SET nodes_n = ? WHERE id = 1", p, 1, NULL, err)))
+		return rc;
+	return 0;
+}
+
 int hx_evidence_add(hx_ctx *c, long long contract_id, const char *kind, const char *actor, json_t *detail,
 		    hx_err *err)
 {
@@ -61,13 +135,13 @@ int hx_evidence_add(hx_ctx *c, long long contract_id, const char *kind, const ch
 	if (!detail)
 		detail = json_object();
 	if ((rc = hx_db_query(c->db, c->arena, &r,
-			      "UPDATE evidence_head SET n = n + 1 WHERE id = 1 RETURNING n, last_hash", NULL, 0, err)))
+			      "UPDATE evidence_head SET n = n + 1 WHERE id = 1 RETURNING n, last_hash, nodes_n", NULL, 0, err)))
 		goto done;
 	if (r->nrows != 1) {
 		rc = hx_err_set(err, HX_EINTERNAL, "evidence", "", "证据日志未初始化");
 		goto done;
 	}
-	long long idx = hx_rows_int(r, 0, "n") - 1;
+	long long idx = hx_rows_int(r, 0, "n") - 1, nodes_n = hx_rows_int(r, 0, "nodes_n");
 	const char *prev = hx_rows_get(r, 0, "last_hash");
 	hx_now_iso(at);
 	json_t *leaf = json_pack("{s:I,s:o,s:s,s:s,s:s,s:O,s:s}", "idx", (json_int_t)idx, "contract_id",
@@ -90,9 +164,13 @@ int hx_evidence_add(hx_ctx *c, long long contract_id, const char *kind, const ch
 			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			p, 9, NULL, err);
 	free(text);
+	/* the Merkle nodes this leaf completes (and any a log from before
+	 * migration 002 lacks) */
+	if (!rc)
+		rc = nodes_build(c, nodes_n < idx ? nodes_n : idx, idx + 1, lh, err);
 	if (!rc) {
-		hx_param q[] = {hx_p_text(hash)};
-		rc = hx_db_exec(c->db, "UPDATE evidence_head SET last_hash = ? WHERE id = 1", q, 1, NULL, err);
+		hx_param q[] = {hx_p_text(hash), hx_p_int(idx + 1)};
+		rc = hx_db_exec(c->db, "UPDATE evidence_head SET last_hash = ?, nodes_n = ? WHERE id = 1", q, 2, NULL, err);
 	}
 done:
 	json_decref(detail);
@@ -149,7 +227,7 @@ int hx_evidence_checkpoint(hx_ctx *c, long long *size, hx_err *err)
 {
 	long long n = 0, last = 0;
 	int rc;
-	if ((rc = hx_db_int(c->db, &n, "SELECT n FROM evidence_head WHERE id = 1", NULL, 0, err)) ||
+	if ((rc = nodes_sync(c, &n, err)) ||
 	    (rc = hx_db_int(c->db, &last, "SELECT COALESCE(MAX(size), 0) FROM evidence_checkpoints", NULL, 0, err)))
 		return rc;
 	if (size)
@@ -158,12 +236,10 @@ int hx_evidence_checkpoint(hx_ctx *c, long long *size, hx_err *err)
 		return 0;
 	if (!hx_cenv.log_key)
 		return hx_err_set(err, HX_EINTERNAL, "no_log_key", "", "证据日志密钥未加载");
-	uint8_t(*leaves)[32] = NULL;
 	uint8_t root[32];
 	char *text = NULL, root_hex[65], at[21];
-	if ((rc = load_leaves(&leaves, c, n, err)))
-		return rc;
-	if ((rc = hx_merkle_root(root, (const uint8_t(*)[32])leaves, (size_t)n)) ||
+	node_src ns = {.c = c, .err = err, .known_idx = -1};
+	if ((rc = hx_merkle_root_nodes(root, (uint64_t)n, node_get, &ns)) ||
 	    (rc = hx_merkle_checkpoint_sign(&text, HX_EVIDENCE_ORIGIN, (size_t)n, root, hx_cenv.log_key, err)))
 		goto done;
 	hx_hex(root_hex, root, 32);
@@ -176,7 +252,6 @@ int hx_evidence_checkpoint(hx_ctx *c, long long *size, hx_err *err)
 	if (!rc && size)
 		*size = n;
 done:
-	free(leaves);
 	free(text);
 	return rc;
 }
@@ -278,8 +353,15 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 	    (rc = hx_db_query(c->db, c->arena, &docs,
 			      "SELECT version FROM contract_documents WHERE contract_id = ? ORDER BY version", p, 1, err)))
 		return rc;
-	if ((rc = load_leaves(&leaves, c, n, err)))
+	/* the proofs come from the stored nodes; a log from before they were
+	 * stored (not caught up yet: packages run in a read transaction) from
+	 * its leaves */
+	long long nodes_n = 0;
+	if ((rc = hx_db_int(c->db, &nodes_n, "SELECT nodes_n FROM evidence_head WHERE id = 1", NULL, 0, err)))
 		return rc;
+	if (nodes_n < n && (rc = load_leaves(&leaves, c, n, err)))
+		return rc;
+	node_src ns = {.c = c, .err = err, .known_idx = -1};
 	hx_zip *z = NULL;
 	if ((rc = hx_zip_new(&z, err))) {
 		free(leaves);
@@ -295,18 +377,31 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 		uint8_t(*proof)[32] = NULL;
 		size_t plen = 0;
 		json_t *path = json_array();
-		if (hx_merkle_inclusion_proof(&proof, &plen, (const uint8_t(*)[32])leaves, (size_t)n, (size_t)idx) == 0) {
-			for (size_t k = 0; k < plen; k++) {
-				char h[65];
-				hx_hex(h, proof[k], 32);
-				json_array_append_new(path, json_string(h));
-			}
+		int prc = leaves ? hx_merkle_inclusion_proof(&proof, &plen, (const uint8_t(*)[32])leaves, (size_t)n, (size_t)idx)
+				 : hx_merkle_inclusion_proof_nodes(&proof, &plen, (uint64_t)n, (uint64_t)idx, node_get, &ns);
+		if (prc) { /* a missing node was named in err by node_get */
+			rc = prc == HX_ENOMEM ? hx_err_set(err, HX_ENOMEM, "nomem", "", "out of memory")
+			     : leaves	      ? hx_err_set(err, HX_EINTERNAL, "evidence_gap", "", "证据日志不连续")
+					      : prc;
+			json_decref(path);
+			break;
+		}
+		for (size_t k = 0; k < plen; k++) {
+			char h[65];
+			hx_hex(h, proof[k], 32);
+			json_array_append_new(path, json_string(h));
 		}
 		free(proof);
 		json_array_append_new(proofs, json_pack("{s:I,s:I,s:o}", "idx", (json_int_t)idx, "tree_size", (json_int_t)n,
 							"path", path));
 	}
 	free(leaves);
+	if (rc) {
+		json_decref(events);
+		json_decref(proofs);
+		hx_zip_discard(z);
+		return rc;
+	}
 	rc = hx_zip_add_json(z, "evidence.json", json_pack("{s:I,s:s,s:o}", "contract_id", (json_int_t)contract_id, "origin",
 							HX_EVIDENCE_ORIGIN, "events", events),
 		       err);

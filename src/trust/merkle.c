@@ -228,6 +228,106 @@ int hx_merkle_consistency_proof(uint8_t (**out)[32], size_t *len, const uint8_t 
 	return rc;
 }
 
+/* ---- the tree over stored nodes ---- */
+
+static unsigned log2_exact(uint64_t n)
+{
+	unsigned l = 0;
+	while (n > 1) {
+		n >>= 1;
+		l++;
+	}
+	return l;
+}
+
+int hx_merkle_append(hx_merkle_node out[64], int *count, uint64_t index, const uint8_t leaf[32],
+		     hx_merkle_node_fn get, void *ctx)
+{
+	*count = 0;
+	if (!get || index == UINT64_MAX)
+		return HX_EINVAL;
+	uint8_t cur[32];
+	memcpy(cur, leaf, 32);
+	/* leaf index closes the subtree of 2^l leaves when index + 1 is a
+	 * multiple of 2^l; its left sibling is the node before it */
+	uint64_t done = index + 1;
+	for (unsigned l = 1; l < 64 && done % ((uint64_t)1 << l) == 0; l++) {
+		uint8_t left[32];
+		int rc = get(ctx, l - 1, (done >> (l - 1)) - 2, left);
+		if (rc)
+			return rc;
+		node_hash(cur, left, cur);
+		out[*count].level = l;
+		out[*count].index = (done >> l) - 1;
+		memcpy(out[*count].hash, cur, 32);
+		(*count)++;
+	}
+	return 0;
+}
+
+/* MTH(D[start : start + n]) for n >= 1 where start is a multiple of the
+ * largest power of two <= n: true of every subtree the RFC's recursion
+ * visits in a tree that starts at leaf 0. */
+static int mth_nodes(uint8_t out[32], uint64_t start, uint64_t n, hx_merkle_node_fn get, void *ctx)
+{
+	if (is_pow2(n)) {
+		unsigned l = log2_exact(n);
+		return get(ctx, l, start >> l, out);
+	}
+	uint64_t k = split(n);
+	uint8_t l[32], r[32];
+	int rc = mth_nodes(l, start, k, get, ctx);
+	if (!rc)
+		rc = mth_nodes(r, start + k, n - k, get, ctx);
+	if (!rc)
+		node_hash(out, l, r);
+	return rc;
+}
+
+int hx_merkle_root_nodes(uint8_t out[32], uint64_t n, hx_merkle_node_fn get, void *ctx)
+{
+	if (n == 0) {
+		memcpy(out, EMPTY_ROOT, 32);
+		return 0;
+	}
+	if (!get)
+		return HX_EINVAL;
+	return mth_nodes(out, 0, n, get, ctx);
+}
+
+static int path_nodes(proof *p, uint64_t m, uint64_t start, uint64_t n, hx_merkle_node_fn get, void *ctx)
+{
+	if (n <= 1)
+		return 0;
+	uint64_t k = split(n);
+	int rc;
+	if (m < k) {
+		if ((rc = path_nodes(p, m, start, k, get, ctx)))
+			return rc;
+		return mth_nodes(p->h[p->len++], start + k, n - k, get, ctx);
+	}
+	if ((rc = path_nodes(p, m - k, start + k, n - k, get, ctx)))
+		return rc;
+	return mth_nodes(p->h[p->len++], start, k, get, ctx);
+}
+
+int hx_merkle_inclusion_proof_nodes(uint8_t (**out)[32], size_t *len, uint64_t n, uint64_t index,
+				    hx_merkle_node_fn get, void *ctx)
+{
+	*out = NULL;
+	*len = 0;
+	if (!get || index >= n)
+		return HX_EINVAL;
+	proof *p = calloc(1, sizeof *p);
+	if (!p)
+		return HX_ENOMEM;
+	int rc = path_nodes(p, index, 0, n, get, ctx);
+	if (!rc)
+		rc = proof_out(out, len, p);
+	free(p);
+	return rc;
+}
+
 /* Node i of the path, with the old root in front when pre is set. */
 static const uint8_t *path_at(const uint8_t (*proof_)[32], const uint8_t *old_root, int pre, size_t i)
 {

@@ -53,6 +53,31 @@ int hx_merkle_consistency_proof(uint8_t (**out)[32], size_t *len, const uint8_t 
 int hx_merkle_verify_consistency(size_t m, size_t n, const uint8_t old_root[32],
 				 const uint8_t new_root[32], const uint8_t (*proof)[32], size_t len);
 
+/* The same tree over stored nodes, so that a log of millions of events
+ * needs O(log n) reads for its root or a proof instead of every leaf.
+ * Node (level, index) is the root of the perfect subtree of 2^level leaves
+ * starting at leaf index * 2^level; level 0 is the leaf hash itself. The
+ * callback fills out[32] and returns 0, or an error that is passed on. */
+typedef int (*hx_merkle_node_fn)(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
+
+typedef struct hx_merkle_node {
+	unsigned level;
+	uint64_t index;
+	uint8_t hash[32];
+} hx_merkle_node;
+
+/* The nodes (level >= 1) that appending leaf `index` (hash `leaf`)
+ * completes: at most 64, lowest first, written to out; *count says how
+ * many. Reads only earlier nodes through get. */
+int hx_merkle_append(hx_merkle_node out[64], int *count, uint64_t index, const uint8_t leaf[32],
+		     hx_merkle_node_fn get, void *ctx);
+/* MTH of the first n leaves from stored nodes (at most log2(n) reads). */
+int hx_merkle_root_nodes(uint8_t out[32], uint64_t n, hx_merkle_node_fn get, void *ctx);
+/* PATH(index, D[n]) from stored nodes; the same proof as
+ * hx_merkle_inclusion_proof over the leaves. */
+int hx_merkle_inclusion_proof_nodes(uint8_t (**out)[32], size_t *len, uint64_t n, uint64_t index,
+				    hx_merkle_node_fn get, void *ctx);
+
 /* Signed checkpoints, in the C2SP "checkpoint" / "signed-note" format:
  *
  *   <origin>\n

@@ -476,6 +476,110 @@ static void test_checkpoint_verify_rejects_oversized_text(void **s)
 	EVP_PKEY_free(k);
 }
 
+/* ---- the tree over stored nodes ---- */
+
+enum { NODEN = 130, NODE_LEVELS = 8 };
+
+typedef struct node_store {
+	uint8_t h[NODE_LEVELS][NODEN][32];
+	uint8_t have[NODE_LEVELS][NODEN];
+	int reads;
+} node_store;
+
+static int store_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	node_store *st = ctx;
+	st->reads++;
+	if (level >= NODE_LEVELS || index >= NODEN || !st->have[level][index])
+		return HX_ENOTFOUND; /* a node asked for before it was stored */
+	memcpy(out, st->h[level][index], 32);
+	return 0;
+}
+
+/* Appends n leaves the way the evidence log does, storing what each
+ * append completes. */
+static void store_fill(node_store *st, const uint8_t (*leaves)[32], size_t n)
+{
+	memset(st, 0, sizeof *st);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(st->h[0][i], leaves[i], 32);
+		st->have[0][i] = 1;
+		hx_merkle_node made[64];
+		int count = -1;
+		assert_int_equal(hx_merkle_append(made, &count, i, leaves[i], store_get, st), 0);
+		/* leaf i completes one node per trailing one bit of i */
+		int ones = 0;
+		for (size_t j = i; j & 1; j >>= 1)
+			ones++;
+		assert_int_equal(count, ones);
+		for (int k = 0; k < count; k++) {
+			assert_true(made[k].level < NODE_LEVELS && made[k].index < NODEN);
+			assert_int_equal(made[k].level, (unsigned)k + 1);
+			/* the node is the root of its 2^level leaves */
+			uint8_t want[32];
+			size_t w = (size_t)1 << made[k].level;
+			assert_int_equal(hx_merkle_root(want, leaves + made[k].index * w, w), 0);
+			assert_memory_equal(made[k].hash, want, 32);
+			memcpy(st->h[made[k].level][made[k].index], made[k].hash, 32);
+			st->have[made[k].level][made[k].index] = 1;
+		}
+	}
+}
+
+static void test_stored_nodes_give_the_same_roots_and_proofs_as_the_leaves(void **s)
+{
+	(void)s;
+	static uint8_t leaves[NODEN][32];
+	static node_store st;
+	make_leaves(leaves, NODEN);
+	store_fill(&st, (const uint8_t(*)[32])leaves, NODEN);
+	for (size_t n = 0; n <= NODEN; n++) {
+		uint8_t want[32], got[32];
+		assert_int_equal(hx_merkle_root(want, (const uint8_t(*)[32])leaves, n), 0);
+		st.reads = 0;
+		assert_int_equal(hx_merkle_root_nodes(got, n, store_get, &st), 0);
+		assert_memory_equal(got, want, 32);
+		/* one read per set bit of n: the perfect subtrees, never the leaves */
+		int bits = 0;
+		for (size_t j = n; j; j >>= 1)
+			bits += (int)(j & 1);
+		assert_int_equal(st.reads, bits);
+		for (size_t m = 0; m < n; m++) {
+			uint8_t(*a)[32] = NULL, (*b)[32] = NULL;
+			size_t al = 0, bl = 0;
+			assert_int_equal(hx_merkle_inclusion_proof(&a, &al, (const uint8_t(*)[32])leaves, n, m), 0);
+			assert_int_equal(hx_merkle_inclusion_proof_nodes(&b, &bl, n, m, store_get, &st), 0);
+			assert_int_equal(bl, al);
+			if (al)
+				assert_memory_equal(b, a, al * 32);
+			assert_int_equal(hx_merkle_verify_inclusion(leaves[m], m, n, (const uint8_t(*)[32])b, bl, want), 0);
+			free(a);
+			free(b);
+		}
+	}
+}
+
+static void test_stored_nodes_pass_on_a_missing_node(void **s)
+{
+	(void)s;
+	static uint8_t leaves[8][32];
+	static node_store st;
+	make_leaves(leaves, 8);
+	store_fill(&st, (const uint8_t(*)[32])leaves, 8);
+	st.have[1][2] = 0; /* leaves 4..5 */
+	uint8_t root[32];
+	assert_int_equal(hx_merkle_root_nodes(root, 8, store_get, &st), 0); /* node (3,0) alone */
+	uint8_t(*p)[32] = NULL;
+	size_t len = 0;
+	assert_int_equal(hx_merkle_inclusion_proof_nodes(&p, &len, 8, 6, store_get, &st), HX_ENOTFOUND);
+	assert_null(p);
+	assert_int_equal(hx_merkle_root_nodes(root, 7, store_get, &st), HX_ENOTFOUND);
+	assert_int_equal(hx_merkle_inclusion_proof_nodes(&p, &len, 8, 8, store_get, &st), HX_EINVAL);
+	hx_merkle_node made[64];
+	int count;
+	assert_int_equal(hx_merkle_append(made, &count, 7, leaves[7], NULL, NULL), HX_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +596,8 @@ int main(void)
 		cmocka_unit_test(test_consistency_proofs_verify_for_all_sizes_up_to_33),
 		cmocka_unit_test(test_consistency_proof_fails_when_a_root_or_node_is_wrong),
 		cmocka_unit_test(test_consistency_from_empty_tree_needs_the_empty_root),
+		cmocka_unit_test(test_stored_nodes_give_the_same_roots_and_proofs_as_the_leaves),
+		cmocka_unit_test(test_stored_nodes_pass_on_a_missing_node),
 		cmocka_unit_test(test_checkpoint_round_trips),
 		cmocka_unit_test(test_checkpoint_fails_when_any_byte_changes),
 		cmocka_unit_test(test_checkpoint_fails_with_another_key),
