@@ -547,6 +547,10 @@ int hx_contract_list(json_t **out, hx_ctx *c, json_t *f, long long page, long lo
 	static const char *const eq[] = {"status", "k.status", "event", "k.event", "kind", "k.kind", NULL};
 	for (int i = 0; eq[i]; i += 2) {
 		const char *v = json_string_value(json_object_get(f, eq[i]));
+		if (i == 0 && v && strcmp(v, "open") == 0) { /* waiting for a signature: either side */
+			hx_buf_puts(&w, " AND k.status IN ('sent', 'signing')");
+			continue;
+		}
 		if (v && *v) {
 			hx_buf_printf(&w, " AND %s = ?", eq[i + 1]);
 			p[np++] = hx_p_text(v);

@@ -520,6 +520,21 @@ async function oversight_pages({ open }) {
   const page = await open()
   await login(page, ADMIN_USER, ADMIN_PASSWORD)
 
+  // 首页: the county's written-contract rate as the rates API computes it,
+  // and the contracts still waiting for a signature, one click away.
+  const rates = await a.get('/contracts/rates')
+  assert(rates.total && typeof rates.total.rate === 'number', `a county rate: ${JSON.stringify(rates.total)}`)
+  const open_ = await a.get('/contracts', { status: 'open', per_page: 100 })
+  assert(open_.total >= 1 && open_.items.every((c) => c.status === 'sent' || c.status === 'signing'), 'open contracts')
+  await page.goto(BASE + '/')
+  await page.locator(sel('stat-contract-rate'), { hasText: `${(rates.total.rate * 100).toFixed(1)}%` }).waitFor()
+  await page.locator(sel('stat-contracts-waiting'), { hasText: String(open_.total) }).waitFor()
+  await page.locator(sel('stat-contracts-waiting')).click()
+  await page.waitForURL((u) => u.pathname === '/contracts' && u.searchParams.get('status') === 'open')
+  await page.locator(sel('contract-status')).first().waitFor()
+  const shown = await page.locator(sel('contract-status')).allInnerTexts()
+  assert(shown.length >= 1 && shown.every((t) => t === '待签署' || t === '签署中'), `only open contracts: ${shown}`)
+
   // 合同验真 with the signed PDF as the platform holds it.
   const pdf = await page.context().request.get(`${BASE}/api/v1/contracts/${signed.id}/document.pdf`)
   assert(pdf.ok(), `document.pdf: ${pdf.status()}`)

@@ -12,7 +12,9 @@ export const CONTRACT_STATUS = {
   expired: { name: '已过期', type: 'info' },
   ended: { name: '已终止', type: 'info' },
 }
-export const STATUS_OPTIONS = Object.entries(CONTRACT_STATUS).map(([key, v]) => ({ key, name: v.name }))
+// `open` is the list filter for both waiting states (sent, signing)
+export const STATUS_OPTIONS = [{ key: 'open', name: '未完成签署（待签署与签署中）' },
+  ...Object.entries(CONTRACT_STATUS).map(([key, v]) => ({ key, name: v.name }))]
 export const contractStatus = (s) => CONTRACT_STATUS[s] || { name: s || '—', type: 'info' }
 
 export const EVENTS = { new: '新签', renew: '续签', change: '变更', rescind: '解除', terminate: '终止' }
