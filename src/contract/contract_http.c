@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../audit/audit.h"
 #include "../core/json.h"
 #include "../core/timeutil.h"
 #include "../http/http.h"
@@ -136,11 +137,12 @@ static int h_render(hx_req *r)
 
 /* ---- contracts ---- */
 
-static int h_list(hx_req *r)
+/* The list's filters from the query string (a new object, or NULL with
+ * err set). */
+static json_t *list_filter(hx_req *r, hx_err *err)
 {
-	hx_err err = {0};
-	json_t *f = json_object(), *out = NULL;
-	long long page, per, v;
+	json_t *f = json_object();
+	long long v;
 	static const char *const strs[] = {"status", "event", "kind", "q", NULL};
 	for (int i = 0; strs[i]; i++) {
 		const char *s = hx_req_query(r, strs[i]);
@@ -149,13 +151,23 @@ static int h_list(hx_req *r)
 	}
 	static const char *const ids[] = {"enterprise_id", "worker_id", "parent_id", NULL};
 	for (int i = 0; ids[i]; i++) {
-		if (hx_req_query_int(r, ids[i], 0, 0, INT64_MAX, &v, &err)) {
+		if (hx_req_query_int(r, ids[i], 0, 0, INT64_MAX, &v, err)) {
 			json_decref(f);
-			return hx_req_fail(r, &err);
+			return NULL;
 		}
 		if (v)
 			json_object_set_new(f, ids[i], json_integer(v));
 	}
+	return f;
+}
+
+static int h_list(hx_req *r)
+{
+	hx_err err = {0};
+	json_t *f, *out = NULL;
+	long long page, per;
+	if (!(f = list_filter(r, &err)))
+		return hx_req_fail(r, &err);
 	if (hx_req_query_int(r, "page", 1, 1, 1000000, &page, &err) ||
 	    hx_req_query_int(r, "per_page", 20, 1, 200, &per, &err) || hx_contract_list(&out, &r->ctx, f, page, per, &err)) {
 		json_decref(f);
@@ -163,6 +175,56 @@ static int h_list(hx_req *r)
 	}
 	json_decref(f);
 	return hx_req_json(r, 200, out);
+}
+
+static const char *const STATUS_MAP[] = {"draft", "草稿", "sent", "待签署", "signing", "签署中", "signed", "已签署",
+					 "rejected", "已拒签", "withdrawn", "已撤回", "expired", "已过期", "ended", "已终止",
+					 NULL};
+static const char *const EVENT_MAP[] = {"new", "新签", "renew", "续签", "change", "变更", "rescind", "解除",
+					"terminate", "终止", NULL};
+static const char *const KIND_MAP[] = {"full_time", "全日制", "part_time", "非全日制", "amendment", "变更协议",
+				       "termination", "解除/终止证明", NULL};
+static const char *const TERM_MAP[] = {"fixed", "固定期限", "open_ended", "无固定期限", "task",
+				       "以完成一定工作任务为期限", NULL};
+
+/* The list as .xlsx: the same filters, every row the caller may see (up to
+ * 100,000), no ID numbers. */
+static int h_export(hx_req *r)
+{
+	hx_err err = {0};
+	json_t *f, *out = NULL;
+	if (!(f = list_filter(r, &err)))
+		return hx_req_fail(r, &err);
+	int rc = hx_contract_list(&out, &r->ctx, f, 1, 100000, &err);
+	json_decref(f);
+	if (rc)
+		return hx_req_fail(r, &err);
+	static const hx_xlsx_col cols[] = {
+		{"id", "合同编号", 1, NULL},
+		{"enterprise_name", "用人单位", 0, NULL},
+		{"worker_name", "劳动者", 0, NULL},
+		{"event", "类型", 0, EVENT_MAP},
+		{"kind", "用工形式", 0, KIND_MAP},
+		{"term_type", "期限类型", 0, TERM_MAP},
+		{"term_start", "起始日期", 0, NULL},
+		{"term_end", "终止日期", 0, NULL},
+		{"job", "岗位", 0, NULL},
+		{"monthly_wage", "月工资（元）", 1, NULL},
+		{"status", "状态", 0, STATUS_MAP},
+		{"sent_at", "发送时间", 0, NULL},
+		{"worker_signed_at", "劳动者签署时间", 0, NULL},
+		{"enterprise_signed_at", "用人单位签署时间", 0, NULL},
+		{"completed_at", "签署完成时间", 0, NULL},
+		{"expires_at", "签署截止", 0, NULL},
+		{"ended_at", "终止时间", 0, NULL},
+	};
+	json_t *ch = json_pack("{s:[n,I]}", "rows", (json_int_t)json_array_size(json_object_get(out, "items")));
+	hx_audit_write(&r->ctx, "export", "contract", 0, "电子劳动合同", ch, &err);
+	json_decref(ch);
+	rc = hx_req_xlsx(r, "电子劳动合同.xlsx", "电子劳动合同", cols, sizeof cols / sizeof cols[0],
+			 json_object_get(out, "items"));
+	json_decref(out);
+	return rc;
 }
 
 static int h_create(hx_req *r)
@@ -604,6 +666,35 @@ static int h_rates(hx_req *r)
 	return hx_req_json(r, 200, out);
 }
 
+static int h_rates_xlsx(hx_req *r)
+{
+	hx_err err = {0};
+	long long area = 0;
+	json_t *out = NULL;
+	if (hx_req_query_int(r, "area_id", 0, 0, INT64_MAX, &area, &err) || hx_contract_rates(&out, &r->ctx, area, &err))
+		return hx_req_fail(r, &err);
+	/* the rate as a percentage with one decimal, and the total as the last row */
+	json_t *items = json_object_get(out, "items"), *t = json_object_get(out, "total"), *it;
+	json_array_append_new(items, json_pack("{s:s,s:O,s:O,s:O}", "name", "合计", "active_workers",
+					       json_object_get(t, "active_workers"), "signed", json_object_get(t, "signed"),
+					       "rate", json_object_get(t, "rate")));
+	size_t i;
+	json_array_foreach(items, i, it) {
+		json_t *rate = json_object_get(it, "rate");
+		json_object_set_new(it, "rate_text",
+				    json_is_number(rate) ? json_sprintf("%.1f%%", json_number_value(rate) * 100.0) : json_string("—"));
+	}
+	static const hx_xlsx_col cols[] = {
+		{"name", "用人单位", 0, NULL},
+		{"active_workers", "在职职工", 1, NULL},
+		{"signed", "已签订书面劳动合同", 1, NULL},
+		{"rate_text", "书面劳动合同签订率", 0, NULL},
+	};
+	int rc = hx_req_xlsx(r, "书面劳动合同签订率.xlsx", "签订率", cols, sizeof cols / sizeof cols[0], items);
+	json_decref(out);
+	return rc;
+}
+
 static int filing_args(hx_req *r, const char **month, long long *area, hx_err *err)
 {
 	*month = hx_req_query(r, "month");
@@ -738,6 +829,7 @@ void hx_contract_http_register(struct hx_server *s)
 		{"GET", "/api/v1/contracts/templates", h_templates, HX_ROUTE_NO_TX, 0},
 		{"POST", "/api/v1/contracts/render", h_render, HX_ROUTE_NO_TX, 0},
 		{"GET", "/api/v1/contracts", h_list, 0, READ},
+		{"GET", "/api/v1/contracts/export.xlsx", h_export, 0, READ},
 		{"POST", "/api/v1/contracts", h_create, 0, DRAFT},
 		{"POST", "/api/v1/contracts/batches", h_batch_create, 0, DRAFT},
 		{"GET", "/api/v1/contracts/batches/:id", h_batch_get, 0, DRAFT},
@@ -746,6 +838,7 @@ void hx_contract_http_register(struct hx_server *s)
 		{"POST", "/api/v1/contracts/certificates", h_cert, 0, DRAFT},
 		{"POST", "/api/v1/contracts/certificates/:serial/revoke", h_cert_revoke, 0, READ},
 		{"GET", "/api/v1/contracts/rates", h_rates, 0, HX_PERM_CONTRACT_OVERSEE},
+		{"GET", "/api/v1/contracts/rates.xlsx", h_rates_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
 		{"GET", "/api/v1/contracts/filing", h_filing, 0, HX_PERM_CONTRACT_OVERSEE},
 		{"GET", "/api/v1/contracts/filing.xlsx", h_filing_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
 		{"GET", "/api/v1/contracts/wage-tiers", h_tiers, 0, READ},

@@ -563,6 +563,13 @@ async function oversight_pages({ open }) {
   const row = page.locator(sel('rates-table') + ' .el-table__row', { hasText: enterprise.name })
   await row.waitFor()
   assert(/%/.test(await row.locator(sel('rate-value')).innerText()), 'a percentage')
+  for (const [where, name] of [['/contracts/rates', 'rates-export'], ['/contracts?status=signed', 'contracts-export']]) {
+    if (where !== '/contracts/rates') await page.goto(BASE + where)
+    const link = await page.locator(sel(name)).getAttribute('href')
+    const xr = await page.context().request.get(new URL(link, BASE).href)
+    assert(xr.ok() && (await xr.body()).subarray(0, 2).toString() === 'PK', `${name}: ${xr.status()}`)
+    if (name === 'contracts-export') assert(/status=signed/.test(link), `the list's filter goes with the export: ${link}`)
+  }
 
   await page.locator(sel('nav-contract-filing')).click()
   const frow = page.locator(sel('filing-table') + ' .el-table__row', { hasText: worker.name }).first()
