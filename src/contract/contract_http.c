@@ -656,23 +656,31 @@ static int h_tsa(hx_req *r)
 
 /* ---- oversight ---- */
 
-static int h_rates(hx_req *r)
+/* The rates of the area_id in the query; on failure the error is the
+ * answer (*out stays NULL). */
+static int rates_for(hx_req *r, json_t **out)
 {
 	hx_err err = {0};
 	long long area = 0;
-	json_t *out = NULL;
-	if (hx_req_query_int(r, "area_id", 0, 0, INT64_MAX, &area, &err) || hx_contract_rates(&out, &r->ctx, area, &err))
+	*out = NULL;
+	if (hx_req_query_int(r, "area_id", 0, 0, INT64_MAX, &area, &err) || hx_contract_rates(out, &r->ctx, area, &err))
 		return hx_req_fail(r, &err);
-	return hx_req_json(r, 200, out);
+	return 0;
+}
+
+static int h_rates(hx_req *r)
+{
+	json_t *out;
+	int rc = rates_for(r, &out);
+	return out ? hx_req_json(r, 200, out) : rc;
 }
 
 static int h_rates_xlsx(hx_req *r)
 {
-	hx_err err = {0};
-	long long area = 0;
-	json_t *out = NULL;
-	if (hx_req_query_int(r, "area_id", 0, 0, INT64_MAX, &area, &err) || hx_contract_rates(&out, &r->ctx, area, &err))
-		return hx_req_fail(r, &err);
+	json_t *out;
+	int rc = rates_for(r, &out);
+	if (!out)
+		return rc;
 	/* the rate as a percentage with one decimal, and the total as the last row */
 	json_t *items = json_object_get(out, "items"), *t = json_object_get(out, "total"), *it;
 	json_array_append_new(items, json_pack("{s:s,s:O,s:O,s:O}", "name", "合计", "active_workers",
@@ -690,7 +698,7 @@ static int h_rates_xlsx(hx_req *r)
 		{"signed", "已签订书面劳动合同", 1, NULL},
 		{"rate_text", "书面劳动合同签订率", 0, NULL},
 	};
-	int rc = hx_req_xlsx(r, "书面劳动合同签订率.xlsx", "签订率", cols, sizeof cols / sizeof cols[0], items);
+	rc = hx_req_xlsx(r, "书面劳动合同签订率.xlsx", "签订率", cols, sizeof cols / sizeof cols[0], items);
 	json_decref(out);
 	return rc;
 }

@@ -17,37 +17,31 @@
 
 typedef int (*step_fn)(hx_ctx *c, void *arg, hx_err *err);
 
-static int in_tx(hx_store *s, const hx_keys *keys, const hx_principal *me, step_fn fn, void *arg, hx_err *err)
+/* Runs fn with a context of its own: in one write transaction (in_tx), or
+ * without one for the signing calls, which run their own (no_tx). */
+static int run_step(int tx, hx_store *s, const hx_keys *keys, const hx_principal *me, step_fn fn, void *arg,
+		    hx_err *err)
 {
 	hx_db *db;
 	hx_arena *a = hx_arena_new();
 	int rc = hx_db_get(&db, s, err);
 	if (!rc) {
 		hx_ctx c = {.db = db, .arena = a, .keys = keys, .me = me, .ip = "demo", .data_dir = "data"};
-		if (!(rc = hx_db_begin_write(db, err)) && !(rc = fn(&c, arg, err)))
-			rc = hx_db_commit(db, err);
-		if (rc)
-			hx_db_rollback(db);
+		if (!tx)
+			rc = fn(&c, arg, err);
+		else {
+			if (!(rc = hx_db_begin_write(db, err)) && !(rc = fn(&c, arg, err)))
+				rc = hx_db_commit(db, err);
+			if (rc)
+				hx_db_rollback(db);
+		}
 		hx_db_put(db);
 	}
 	hx_arena_free(a);
 	return rc;
 }
-
-/* Without a transaction (the signing calls run their own). */
-static int no_tx(hx_store *s, const hx_keys *keys, const hx_principal *me, step_fn fn, void *arg, hx_err *err)
-{
-	hx_db *db;
-	hx_arena *a = hx_arena_new();
-	int rc = hx_db_get(&db, s, err);
-	if (!rc) {
-		hx_ctx c = {.db = db, .arena = a, .keys = keys, .me = me, .ip = "demo", .data_dir = "data"};
-		rc = fn(&c, arg, err);
-		hx_db_put(db);
-	}
-	hx_arena_free(a);
-	return rc;
-}
+#define in_tx(...) run_step(1, __VA_ARGS__)
+#define no_tx(...) run_step(0, __VA_ARGS__)
 
 typedef struct demo {
 	long long enterprise_id;
