@@ -707,9 +707,12 @@ static int message_worker(hx_ctx *c, const hx_contract_row *k, const char *text,
 	int rc = hx_message_queue(c, k->worker_phone, "电子劳动合同", text, err);
 	if (rc)
 		return rc;
+	/* the channel tells HR whether a text message went out or the link
+	 * waits in the platform's outbox (no SMS gateway configured) */
+	const char *channel = hx_message_channel(k->worker_phone);
 	return hx_evidence_add(c, k->id, "notified", "system",
-			       json_pack("{s:s,s:s,s:s}", "to", "worker", "phone", mask_phone(c->arena, k->worker_phone),
-					 "why", why),
+			       json_pack("{s:s,s:s,s:s,s:s}", "to", "worker", "phone", mask_phone(c->arena, k->worker_phone),
+					 "why", why, "channel", channel ? channel : "outbox"),
 			       err);
 }
 

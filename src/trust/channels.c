@@ -196,6 +196,15 @@ static int valid_email(const char *s)
 	return 1;
 }
 
+const char *hx_message_channel(const char *recipient)
+{
+	if (!recipient)
+		return NULL;
+	if (strchr(recipient, '@'))
+		return !valid_email(recipient) ? NULL : g_cfg.smtp_url ? "email" : "outbox";
+	return !valid_phone(recipient) ? NULL : g_cfg.sms_url ? "sms" : "outbox";
+}
+
 int hx_message_queue_at(hx_ctx *c, const char *recipient, const char *subject, const char *text,
 			long long now, hx_err *err)
 {

@@ -52,6 +52,11 @@ int hx_channels_configure_from_env(hx_err *err);
  * messages go). */
 const char *hx_channels_describe(void);
 
+/* Where hx_message_queue would put a message for recipient now: "sms",
+ * "email", or "outbox" (no channel configured for it); NULL for a
+ * recipient it would refuse. */
+const char *hx_message_channel(const char *recipient);
+
 /* Sets the clock (unix seconds) used for created_at, next_try_at and
  * sent_at; NULL restores hx_now_unix. For tests. */
 void hx_channels_set_clock(long long (*now)(void));

@@ -256,6 +256,9 @@ T.push(['the worker signs on the phone, then the enterprise; pdfsig: valid, trus
   const fonts = spawnSync('pdffonts', [tmpFile('f.pdf', pdf.body)], { encoding: 'utf8' }).stdout
   assert(/NotoSansCJK/.test(fonts) && fonts.split('\n').slice(2).filter(Boolean).every((l) => /yes yes yes/.test(l)), 'CJK font embedded, subset, with ToUnicode:\n' + fonts)
   assert(/Total document signed/.test(out), 'the last covers the whole document:\n' + out)
+  // no SMS gateway in the tests: the notice says the link waits in the outbox
+  const note = c.evidence.find((x) => x.kind === 'notified' && x.detail.to === 'worker')
+  eq(note && note.detail.channel, 'outbox', 'the notice names its channel')
   const kinds = c.evidence.map((x) => x.kind)
   for (const kind of ['sent', 'notified', 'identity_checked', 'code_sent', 'code_confirmed', 'viewed', 'read', 'intent_confirmed', 'cert_issued', 'signed', 'timestamped'])
     assert(kinds.includes(kind), 'evidence ' + kind + ' in ' + kinds.join(','))

@@ -170,6 +170,8 @@ async function hr_drafts_lints_and_sends({ open }) {
   const link = await page.locator(sel('contract-link')).inputValue()
   const m = /\/s\/([^/?#\s]+)/.exec(link)
   assert(m, `worker link: ${link}`)
+  // no SMS gateway here: HR is told the message waits in the outbox
+  await page.locator(sel('contract-link-channel'), { hasText: '未接入短信通道' }).waitFor()
   const qr = page.locator(sel('contract-qr'))
   await qr.waitFor()
   await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await qr.elementHandle())

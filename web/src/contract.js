@@ -215,13 +215,14 @@ const DETAIL_KEYS = {
   sha256: '文件摘要', previous_sha256: '签署前摘要', expires_at: '签署截止', sign_order: '签署顺序', template: '模板',
   event: '类型', date: '日期', legal_basis: '法律依据', certificate_id: '证明书编号', contract_id: '合同编号',
   user_agent: '设备', note: '说明', phone_hint: '手机', status: '状态', token_sha256: '时间戳令牌摘要', turn: '待签方',
-  worker_name: '劳动者',
+  worker_name: '劳动者', channel: '渠道',
 }
 const DETAIL_VALUES = {
   purpose: { identity: '身份核验', intent: '意愿确认', login: '登录' },
   to: { worker: '职工', enterprise: '企业' },
   party: { worker: '职工', enterprise: '企业' },
   turn: { worker: '职工', enterprise: '企业' },
+  channel: { sms: '短信', email: '电子邮件', outbox: '平台发件箱（未接入短信通道）' },
   method: { browser: '浏览器密钥', seal: '电子印章', 'name+id_number': '姓名+身份证号码' },
   what: { text: '合同正文', pdf: 'PDF文件' },
   why: { sent: '合同待签署', completed: '合同已签署', rejected: '职工拒签', withdrawn: '合同已撤回', expired: '合同已过期', reminder: '催签' },

@@ -349,6 +349,11 @@ static void test_without_channels_messages_are_kept_in_the_outbox(void **state)
 	}
 	assert_int_equal(deliver(f), 0);
 	assert_string_equal(hx_rows_get(row(f, a), 0, "status"), "kept");
+	/* what the contract evidence records as the channel */
+	assert_string_equal(hx_message_channel(PHONE), "outbox");
+	assert_string_equal(hx_message_channel("zhang.san@example.cn"), "outbox");
+	assert_null(hx_message_channel("12"));
+	assert_null(hx_message_channel(NULL));
 }
 
 static void test_bad_recipients_and_config_are_refused(void **state)
@@ -389,6 +394,8 @@ static void test_gateway_gets_url_encoded_phone_and_chinese_text(void **state)
 	gateway_url(url, s->port);
 	configure(f, url, NULL, NULL);
 	assert_string_equal(hx_channels_describe(), "sms-gateway");
+	assert_string_equal(hx_message_channel(PHONE), "sms");
+	assert_string_equal(hx_message_channel("zhang.san@example.cn"), "outbox"); /* no SMTP */
 	long long id = queue(f, PHONE, NULL, TEXT);
 	hx_rows *r = row(f, id);
 	assert_string_equal(hx_rows_get(r, 0, "channel"), "sms");
