@@ -34,12 +34,7 @@
 #include "registry/registry.h"
 #include "store/store.h"
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_tx.h"
 
 static hx_store *g_store;
 static hx_keys g_keys;
@@ -51,24 +46,9 @@ static void die(const char *what, const hx_err *err)
 	exit(1);
 }
 
-typedef int (*tx_fn)(hx_ctx *c, void *arg, hx_err *err);
-
-static int in_tx(tx_fn fn, void *arg, hx_err *err)
+static int in_tx(bench_fn fn, void *arg, hx_err *err)
 {
-	hx_db *db;
-	hx_arena *a = hx_arena_new();
-	int rc = hx_db_get(&db, g_store, err);
-	if (rc)
-		goto out;
-	hx_ctx c = {.db = db, .arena = a, .keys = &g_keys, .me = &g_me, .ip = "bench", .data_dir = "data"};
-	if (!(rc = hx_db_begin_write(db, err)) && !(rc = fn(&c, arg, err)))
-		rc = hx_db_commit(db, err);
-	if (rc)
-		hx_db_rollback(db);
-	hx_db_put(db);
-out:
-	hx_arena_free(a);
-	return rc;
+	return bench_tx(g_store, &g_keys, &g_me, 1, fn, arg, err);
 }
 
 /* ---- setup: one enterprise with N workers, N drafts ---- */
@@ -243,7 +223,7 @@ static double ecdsa_rate(void)
 	unsigned char msg[200], sig[80];
 	memset(msg, 7, sizeof msg);
 	int n = 0;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 	do {
 		for (int i = 0; i < 200; i++) {
 			EVP_MD_CTX *m = EVP_MD_CTX_new();
@@ -253,7 +233,7 @@ static double ecdsa_rate(void)
 			EVP_MD_CTX_free(m);
 		}
 		n += 200;
-		t = now();
+		t = bench_now();
 	} while (t - t0 < 1.0);
 	EVP_PKEY_free(k);
 	return n / (t - t0);
@@ -295,22 +275,22 @@ int main(int argc, char **argv)
 		die("terms", &err);
 	render_job rj = {.terms = pair[1]};
 	pthread_t th[64];
-	double t0 = now();
+	double t0 = bench_now();
 	for (int i = 0; i < threads; i++)
 		pthread_create(&th[i], NULL, render_worker, &rj);
 	for (int i = 0; i < threads; i++)
 		pthread_join(th[i], NULL);
-	double render_s = now() - t0;
+	double render_s = bench_now() - t0;
 	double ecdsa1 = ecdsa_rate();
 	printf("contracts rendered:   %d PDFs in %.2f s = %.1f contracts/s on %d threads (%.0f KB each)\n", n, render_s,
 	       n / render_s, threads, rj.bytes / 1024.0);
-	t0 = now();
+	t0 = bench_now();
 	for (int i = 0; i < n; i++) {
 		long long id = json_integer_value(json_array_get(d.ids, (size_t)i));
 		if (in_tx(send_fn, &id, &err))
 			die("send", &err);
 	}
-	double send_s = now() - t0;
+	double send_s = bench_now() - t0;
 	printf("contracts sent:       %.1f contracts/s on 1 thread (render + seal + store + evidence + commit)\n",
 	       n / send_s);
 
@@ -349,12 +329,12 @@ int main(int argc, char **argv)
 			die("prepare", &err);
 	}
 	sign_job sj = {.items = items, .n = n};
-	t0 = now();
+	t0 = bench_now();
 	for (int i = 0; i < threads; i++)
 		pthread_create(&th[i], NULL, sign_worker, &sj);
 	for (int i = 0; i < threads; i++)
 		pthread_join(th[i], NULL);
-	double sign_s = now() - t0;
+	double sign_s = bench_now() - t0;
 	double ecdsa2 = ecdsa_rate();
 	printf("signatures completed: %d in %.2f s = %.1f signatures/s on %d threads (check, timestamp, CMS, incremental "
 	       "update, revision, evidence, commit)\n",

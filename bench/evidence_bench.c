@@ -14,19 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "contract/contract_impl.h"
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "store/store.h"
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_tx.h"
 
 static hx_store *g_store;
 static hx_keys g_keys;
@@ -37,24 +31,9 @@ static void die(const char *what, const hx_err *err)
 	exit(1);
 }
 
-typedef int (*tx_fn)(hx_ctx *c, void *arg, hx_err *err);
-
-static int in_tx(int write, tx_fn fn, void *arg, hx_err *err)
+static int in_tx(int write, bench_fn fn, void *arg, hx_err *err)
 {
-	hx_db *db;
-	hx_arena *a = hx_arena_new();
-	int rc = hx_db_get(&db, g_store, err);
-	if (rc)
-		goto out;
-	hx_ctx c = {.db = db, .arena = a, .keys = &g_keys, .ip = "bench", .data_dir = "data"};
-	if (!(rc = write ? hx_db_begin_write(db, err) : hx_db_begin_read(db, err)) && !(rc = fn(&c, arg, err)))
-		rc = write ? hx_db_commit(db, err) : (hx_db_rollback(db), 0);
-	if (rc)
-		hx_db_rollback(db);
-	hx_db_put(db);
-out:
-	hx_arena_free(a);
-	return rc;
+	return bench_tx(g_store, &g_keys, NULL, write, fn, arg, err);
 }
 
 static int append_fn(hx_ctx *c, void *arg, hx_err *err)
@@ -125,29 +104,29 @@ int main(int argc, char **argv)
 	    hx_keys_load(&g_keys, kd, 1, &err) || hx_contract_trust_open(kd, "http://127.0.0.1:8080", &err))
 		die("setup", &err);
 
-	double t0 = now();
+	double t0 = bench_now();
 	for (int done = 0; done < n;) {
 		int chunk = n - done < 1000 ? n - done : 1000;
 		if (in_tx(1, append_fn, &chunk, &err))
 			die("append", &err);
 		done += chunk;
 	}
-	double append_s = now() - t0;
+	double append_s = bench_now() - t0;
 	printf("evidence appended:    %d events in %.2f s = %.0f events/s (chain, leaf, inner nodes; 1,000 per commit)\n", n,
 	       append_s, n / append_s);
 
 	long long size = 0;
-	t0 = now();
+	t0 = bench_now();
 	if (in_tx(1, checkpoint_fn, &size, &err))
 		die("checkpoint", &err);
-	double cp_ms = (now() - t0) * 1000;
+	double cp_ms = (bench_now() - t0) * 1000;
 	char from_nodes[65] = {0}, from_leaves[65] = {0};
 	if (in_tx(0, root_fn, from_nodes, &err))
 		die("root", &err);
-	t0 = now();
+	t0 = bench_now();
 	if (in_tx(0, leaves_root_fn, from_leaves, &err))
 		die("leaves", &err);
-	double leaves_ms = (now() - t0) * 1000;
+	double leaves_ms = (bench_now() - t0) * 1000;
 	printf("signed checkpoint:    %.2f ms over %lld events, from the stored nodes (incl. ECDSA signature, commit)\n",
 	       cp_ms, size);
 	printf("root from every leaf: %.1f ms (what a checkpoint cost without stored nodes)\n", leaves_ms);

@@ -733,18 +733,18 @@ static int expire_and_remind(hx_ctx *c, hx_err *err)
 	hx_rows *r;
 	int rc;
 	/* a read first: most ticks have nothing to do and take no write lock */
-	long long todo = 0;
+	long long due = 0;
 	hx_param t[] = {hx_p_text(now), hx_p_text(soon), hx_p_text(now)};
 	if ((rc = with_tx(c, 0, err)))
 		return rc;
-	rc = hx_db_int(c->db, &todo,
+	rc = hx_db_int(c->db, &due,
 		       "SELECT (SELECT COUNT(*) FROM contracts WHERE status IN ('sent', 'signing') AND"
 		       " ((pending = 0 AND expires_at < ?) OR (reminded_at IS NULL AND expires_at < ? AND expires_at > ?)))"
 		       " + (SELECT COALESCE(MAX(n), 0) FROM evidence_head WHERE id = 1)"
 		       " - (SELECT COALESCE(MAX(size), 0) FROM evidence_checkpoints)",
 		       t, 3, err);
 	hx_db_rollback(c->db);
-	if (rc || todo <= 0)
+	if (rc || due <= 0)
 		return rc;
 	if ((rc = with_tx(c, 1, err)))
 		return rc;
