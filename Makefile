@@ -3,7 +3,7 @@
 
 run: bootstrap build web
 	@[ -f var/hexie.db ] || [ -n "$$HEXIE_DB" ] || ./build/hexie init --demo
-	./build/hexie serve
+	./build/hexie serve --demo
 
 test: bootstrap
 	./scripts/test-all

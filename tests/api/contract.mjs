@@ -830,6 +830,20 @@ eq(er.status, 201, 'enterprise ' + er.body.toString())
 ent = er.json
 hrUser = await makeUser({ display_name: '合同人事', role: 'enterprise_hr', enterprise_id: ent.id })
 hr = hrUser.c
+// Further tests of the contract module live in tests/api/contract.d/*.mjs:
+// each exports default (T, ctx) and pushes [name, fn] pairs onto T; they
+// share this server, store and users through ctx.
+const ctx = {
+  get srv() { return srv }, get store() { return store }, get admin() { return admin }, get hr() { return hr },
+  get ent() { return ent }, get hrUser() { return hrUser }, BIN, DB,
+  uniq, makeUser, newWorker, TERMS, draft, sent, lastCode, Phone, newKey, signB64, workerSigns, enterpriseSigns,
+  tmpFile, pdfsig, contract,
+}
+const extraDir = path.join(ROOT, 'tests', 'api', 'contract.d')
+if (fs.existsSync(extraDir)) {
+  for (const f of fs.readdirSync(extraDir).filter((x) => x.endsWith('.mjs')).sort())
+    (await import(path.join(extraDir, f))).default(T, ctx)
+}
 const res = await runTests('contract', T, ONLY)
 await srv.stop()
 console.log(`# contract: ${res.passed} passed, ${res.failed} failed`)

@@ -40,7 +40,9 @@ export function makeStore(bin, db, { demo = true } = {}) {
 
 export async function startServer(bin, store, extra = [], env = {}) {
   const port = await freePort()
-  const args = ['serve', '--var', store.varDir, '--listen', `127.0.0.1:${port}`, '--threads', '4', ...extra]
+  // demo mode: with no SMS gateway, codes and links are readable in the outbox
+  const args = ['serve', '--var', store.varDir, '--listen', `127.0.0.1:${port}`, '--threads', '4',
+    ...(extra.includes('--no-demo') ? [] : ['--demo']), ...extra.filter((x) => x !== '--no-demo')]
   if (store.db) args.push('--db', store.db)
   const proc = spawn(bin, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
