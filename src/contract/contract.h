@@ -112,8 +112,15 @@ int hx_template_find(const hx_template **out, const hx_template_set *s, const ch
  * paragraph grows past HX_PDF_TEXT_MAX. */
 int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *terms, hx_err *err);
 /* The same as an A4 PDF (*out malloc'd, free()): the title, the parties
- * (甲方、乙方), the sections, and the signature block (甲方（盖章）,
- * 法定代表人, 乙方（签字）, 日期). */
+ * (甲方、乙方), the sections, and the signature block (甲方（盖章） with
+ * 法定代表人, 乙方（签字）: boxes where the signatures' appearances go,
+ * the last clause kept on their page). */
 int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const json_t *terms, hx_err *err);
+/* The same with the contract's number (合同编号, printed in every page's
+ * footer; NULL for a preview) and, when boxes is not NULL, where the
+ * signature boxes are: {"enterprise"|"worker": {"page": 0-based,
+ * "rect": [x0, y0, x1, y1] in PDF points}}, for the appearances. */
+int hx_contract_render_pdf_numbered(char **out, size_t *len, json_t **boxes, const hx_template *t, const json_t *terms,
+				    const char *number, hx_err *err);
 
 #endif

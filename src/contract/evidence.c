@@ -316,6 +316,8 @@ static const char PACKAGE_README[] =
 	"ca.crt            平台根证书；issuing.crt 签名证书颁发机构\n"
 	"timestamps/       每个签名的 RFC 3161 时间戳（.tst）及其所盖的签名值摘要（.sha256），可用\n"
 	"                  openssl ts -verify -digest 摘要 -in 文件.tst -token_in -CAfile ca.crt 核验\n"
+	"signatures/worker.png  劳动者在手机上手写的签名（合同中乙方签字处所示），其 SHA-256\n"
+	"                  记在该签名的 signed 事件中（handwriting_sha256）\n"
 	"\n"
 	"离线核验：hexie verify 本文件.zip [--ca 可信根证书] [--log-key 可信日志公钥]\n"
 	"根证书与日志公钥应与平台公布的一致（核对指纹）。\n";
@@ -447,6 +449,29 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 		const char *dg = hx_rows_get(ts, i, "sig_digest");
 		if (!rc && dg)
 			rc = hx_zip_add(z, hx_arena_printf(c->arena, "timestamps/%d-%s.sha256", i + 1, party), dg, strlen(dg), err);
+	}
+	/* the worker's handwritten name as it was given, the bytes whose
+	 * SHA-256 the signed event records */
+	hx_rows *hw = NULL;
+	if (!rc)
+		rc = hx_db_query(c->db, c->arena, &hw,
+				 "SELECT party, handwriting_enc FROM contract_signatures WHERE contract_id = ?"
+				 " AND status = 'done' AND handwriting_enc IS NOT NULL ORDER BY id",
+				 p, 1, err);
+	for (int i = 0; !rc && hw && i < hw->nrows; i++) {
+		char *b64 = NULL;
+		uint8_t *png = NULL;
+		size_t pl = 0;
+		if ((rc = hx_open(&b64, c->keys->pii, hx_rows_get(hw, i, "handwriting_enc"), "contract_signatures.handwriting",
+				  err)))
+			break;
+		if (hx_b64_decode(&png, &pl, b64))
+			rc = hx_err_set(err, HX_EINTERNAL, "bad_handwriting", "", "手写签名数据损坏");
+		else
+			rc = hx_zip_add(z, hx_arena_printf(c->arena, "signatures/%s.png", hx_rows_get(hw, i, "party")), png, pl,
+					err);
+		free(b64);
+		free(png);
 	}
 	for (int i = 0; !rc && i < docs->nrows; i++) {
 		unsigned char *pdf = NULL;
