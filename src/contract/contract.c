@@ -658,6 +658,8 @@ int hx_contract_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	json_object_set_new(o, "lint", json_loads(hx_rows_get(r, 0, "lint"), 0, NULL) ?: json_object());
 	json_object_set_new(o, "doc_sha256", k.doc_sha256 ? json_string(k.doc_sha256) : json_null());
 	json_object_set_new(o, "doc_version", json_integer(k.doc_version));
+	/* where the frozen PDF's signature block has each party's box */
+	json_object_set_new(o, "sign_boxes", (k.sign_boxes ? json_loads(k.sign_boxes, 0, NULL) : NULL) ?: json_null());
 	const char *turn = hx_contract_turn(&k);
 	json_object_set_new(o, "turn", turn ? json_string(turn) : json_null());
 	json_object_set_new(o, "needs_worker", json_boolean(strcmp(k.kind, "termination") != 0));

@@ -438,16 +438,19 @@ int hx_pdf_paragraph(hx_pdf_doc *d, const char *text)
 }
 
 /* Where the last line of b would end if flowed from the current
- * position: its bottom, on the page the flow reaches. */
-static double flow_end(const hx_pdf_doc *d, const tblock *b)
+ * position (its bottom, on the page the flow reaches) and which line
+ * starts that page (0 when the block does not cross a page end). */
+static double flow_end(const hx_pdf_doc *d, const tblock *b, int *last_first)
 {
 	double origin = 0, start = d->y, end = d->y;
 	int used = d->page_used;
+	*last_first = 0;
 	for (int i = 0; i < b->nlines; i++) {
 		const tline *l = &b->lines[i];
 		if (start + (l->bottom - origin) > BODY_BOTTOM && used) {
 			origin = l->top;
 			start = BODY_TOP;
+			*last_first = i;
 		}
 		end = start + (l->bottom - origin);
 		used = 1;
@@ -465,13 +468,15 @@ int hx_pdf_paragraph_keep(hx_pdf_doc *d, const char *text, double keep_mm)
 	if (block_make(d, &b, text, F_BODY, TEXT_W, PANGO_ALIGN_LEFT, 1))
 		return d->rc;
 	if (!need(d, b.nlines ? b.lines[0].bottom : 0)) {
-		int brk = -1;
-		/* the room after this paragraph's gap must take what is kept
-		 * with it; when it does not, its last two lines (all of it when
-		 * it is shorter than three: no line left alone above) start
-		 * the next page, and what follows comes after them */
-		if (flow_end(d, &b) + 2.0 * PT_PER_MM + keep_mm * PT_PER_MM > BODY_BOTTOM)
-			brk = b.nlines >= 3 ? b.nlines - 2 : 0;
+		int first = 0, brk = -1;
+		double end = flow_end(d, &b, &first);
+		/* what follows must fit below the paragraph's end with at least
+		 * two of its lines (all of a paragraph of up to three) on that
+		 * page; otherwise those lines start the next page */
+		int fits = end + 2.0 * PT_PER_MM + keep_mm * PT_PER_MM <= BODY_BOTTOM;
+		int tail = b.nlines - first;
+		if (!fits || (first > 0 && (tail < 2 || b.nlines <= 3)))
+			brk = b.nlines > 3 ? b.nlines - 2 : 0;
 		if (brk == 0 && d->page_used)
 			new_page(d);
 		flow_block_brk(d, &b, MARGIN_X, brk > 0 ? brk : -1);

@@ -1623,7 +1623,9 @@ static void put_widget(buf *o, const doc *dc, update *u)
 static void put_stream_obj(buf *o, update *u, long long num, const char *dict, const unsigned char *data, size_t n)
 {
 	obj_begin(o, u, num, 0);
-	buf_printf(o, "\n%s\n/Length %zu\n>>\nstream\n", dict, n);
+	buf_puts(o, "\n");
+	buf_puts(o, dict);
+	buf_printf(o, "\n/Length %zu\n>>\nstream\n", n);
 	buf_put(o, data, n);
 	buf_puts(o, "\nendstream\nendobj\n");
 }
