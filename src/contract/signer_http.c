@@ -518,6 +518,8 @@ static int h_prepare(hx_req *r)
 	if (hx_json_get_str(&serial, NULL, b, "cert_serial", "证书编号", 1, 64, &err) ||
 	    hx_json_get_str(&hand, NULL, b, "handwriting", "手写签名", 0, (HX_HANDWRITING_MAX / 3 + 1) * 4, &err))
 		return hx_req_fail(r, &err);
+	if (!hand && json_is_string(json_object_get(b, "handwriting")))
+		hand = ""; /* given but empty: refused as no image, not taken as none */
 	if (!s.intent_at) {
 		hx_err_set(&err, HX_ECONFLICT, "intent_required", "", "请先完成意愿确认（短信验证码）");
 		return hx_req_fail(r, &err);

@@ -239,7 +239,7 @@ export default function (T, ctx) {
     const serial = r.json.serial
     for (const [hand, code] of cases) {
       r = await phone.req('POST', '/prepare', { cert_serial: serial, handwriting: hand })
-      assert(r.status === 400 || r.status === 422 || r.status === 413, `refused (${code}): ${r.status} ${r.body.toString().slice(0, 200)}`)
+      assert(r.status === 400 || r.status === 422 || r.status === 413, `refused (${code}, ${hand.slice(0, 16)}): ${r.status} ${r.body.toString().slice(0, 200)}`)
       if (code) eq(r.json.error.code, code, 'error code for ' + code)
       assert(/[\u4e00-\u9fff]/.test(r.json?.error?.message || '中'), 'a Chinese message')
     }
