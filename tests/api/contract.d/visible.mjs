@@ -163,6 +163,16 @@ export default function (T, ctx) {
     eq(r.json.number, k1.number, 'kept')
   }])
 
+  T.push(['contracts sent at the same time get distinct consecutive numbers', async () => {
+    const drafts = []
+    for (let i = 0; i < 8; i++) drafts.push(await ctx.draft(await ctx.newWorker()))
+    const rs = await Promise.all(drafts.map((d) => ctx.hr.post(`/api/v1/contracts/${d.id}/send`)))
+    for (const r of rs) eq(r.status, 200, 'send ' + r.body.toString())
+    const seqs = rs.map((r) => Number(r.json.number.slice(-6))).sort((a, b) => a - b)
+    eq(new Set(seqs).size, 8, 'unique: ' + seqs)
+    eq(seqs[7] - seqs[0], 7, 'consecutive: ' + seqs)
+  }])
+
   T.push(['the number and 第N页 共M页 are printed on every page of the frozen PDF', async () => {
     const w = await ctx.newWorker()
     const long = ['甲方为乙方提供职业技能培训，培训费用由甲方承担。'.repeat(40), '乙方应遵守甲方依法制定的规章制度。'.repeat(40)]
