@@ -132,7 +132,7 @@ int hx_contract_run_pending(hx_store *s, const hx_keys *keys, const char *data_d
  * &look.ap when visible is set; nothing is shown otherwise). */
 typedef struct hx_contract_look {
 	hx_pades_appearance ap;
-	unsigned char *rgba;
+	unsigned char *rgb_z, *alpha_z; /* owned: the planes ap points at */
 	int visible;
 } hx_contract_look;
 

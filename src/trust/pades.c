@@ -1441,8 +1441,6 @@ typedef struct update {
 	/* a visible widget: its appearance (sig_num + 2), the image (+ 3)
 	 * and the image's alpha (+ 4), compressed */
 	const hx_pades_appearance *ap;
-	unsigned char *rgb_z, *alpha_z;
-	size_t rgb_zlen, alpha_zlen;
 	upd_obj obj[8];
 	size_t nobj;
 	size_t br_off, contents_off; /* in the output */
@@ -1647,12 +1645,12 @@ static void put_appearance(buf *o, update *u)
 		 "/Type /XObject\n/Subtype /Image\n/Width %d\n/Height %d\n/ColorSpace /DeviceRGB\n/BitsPerComponent 8"
 		 "\n/Filter /FlateDecode\n/SMask %lld 0 R",
 		 ap->width, ap->height, u->sig_num + 4);
-	put_stream_obj(o, u, u->sig_num + 3, dict, u->rgb_z, u->rgb_zlen);
+	put_stream_obj(o, u, u->sig_num + 3, dict, ap->rgb_z, ap->rgb_zlen);
 	snprintf(dict, sizeof dict,
 		 "/Type /XObject\n/Subtype /Image\n/Width %d\n/Height %d\n/ColorSpace /DeviceGray\n/BitsPerComponent 8"
 		 "\n/Filter /FlateDecode",
 		 ap->width, ap->height);
-	put_stream_obj(o, u, u->sig_num + 4, dict, u->alpha_z, u->alpha_zlen);
+	put_stream_obj(o, u, u->sig_num + 4, dict, ap->alpha_z, ap->alpha_zlen);
 }
 
 static int deflate_plane(unsigned char **out, size_t *outlen, const unsigned char *in, size_t n)
@@ -1668,21 +1666,19 @@ static int deflate_plane(unsigned char **out, size_t *outlen, const unsigned cha
 	return 0;
 }
 
-/* Checks the appearance and compresses its colour and alpha planes. */
-static int appearance_encode(update *u, const hx_pades_appearance *ap, hx_err *err)
+#define AP_STREAM_MAX ((size_t)8 << 20) /* bytes of one compressed plane */
+
+int hx_pades_image_encode(unsigned char **rgb_z, size_t *rgb_zlen, unsigned char **alpha_z, size_t *alpha_zlen,
+			  const unsigned char *rgba, int width, int height, hx_err *err)
 {
 	unsigned char *rgb = NULL, *alpha = NULL;
 	int rc = 0;
-	if (!ap)
-		return 0;
-	double w = ap->rect[2] - ap->rect[0], h = ap->rect[3] - ap->rect[1];
-	if (ap->page < 0 || ap->page > PAGE_INDEX_MAX || !(w >= 1 && w <= 14400) || !(h >= 1 && h <= 14400) ||
-	    !(ap->rect[0] >= -14400 && ap->rect[0] <= 14400) || !(ap->rect[1] >= -14400 && ap->rect[1] <= 14400))
-		return hx_err_set(err, HX_EINVAL, "bad_appearance", "appearance", "签名外观的页码或位置无效");
-	if (!ap->rgba || ap->width < 1 || ap->height < 1 || ap->width > AP_SIDE_MAX || ap->height > AP_SIDE_MAX ||
-	    (long long)ap->width * ap->height > AP_PIXELS_MAX)
+	*rgb_z = *alpha_z = NULL;
+	*rgb_zlen = *alpha_zlen = 0;
+	if (!rgba || width < 1 || height < 1 || width > AP_SIDE_MAX || height > AP_SIDE_MAX ||
+	    (long long)width * height > AP_PIXELS_MAX)
 		return hx_err_set(err, HX_EINVAL, "bad_appearance", "appearance", "签名外观图像的尺寸无效");
-	size_t n = (size_t)ap->width * (size_t)ap->height;
+	size_t n = (size_t)width * (size_t)height;
 	rgb = malloc(3 * n);
 	alpha = malloc(n);
 	if (!rgb || !alpha) {
@@ -1690,19 +1686,38 @@ static int appearance_encode(update *u, const hx_pades_appearance *ap, hx_err *e
 		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
-		memcpy(rgb + 3 * i, ap->rgba + 4 * i, 3);
-		alpha[i] = ap->rgba[4 * i + 3];
+		alpha[i] = rgba[4 * i + 3];
+		if (alpha[i] || i % (size_t)width == 0)
+			memcpy(rgb + 3 * i, rgba + 4 * i, 3);
+		else
+			memcpy(rgb + 3 * i, rgb + 3 * (i - 1), 3);
 	}
-	if (deflate_plane(&u->rgb_z, &u->rgb_zlen, rgb, 3 * n) ||
-	    deflate_plane(&u->alpha_z, &u->alpha_zlen, alpha, n)) {
+	if (deflate_plane(rgb_z, rgb_zlen, rgb, 3 * n) || deflate_plane(alpha_z, alpha_zlen, alpha, n)) {
+		free(*rgb_z);
+		*rgb_z = NULL;
 		rc = no_memory(err);
-		goto done;
 	}
-	u->ap = ap;
 done:
 	free(rgb);
 	free(alpha);
 	return rc;
+}
+
+/* Checks the appearance before it goes into the update. */
+static int appearance_check(update *u, const hx_pades_appearance *ap, hx_err *err)
+{
+	if (!ap)
+		return 0;
+	double w = ap->rect[2] - ap->rect[0], h = ap->rect[3] - ap->rect[1];
+	if (ap->page < 0 || ap->page > PAGE_INDEX_MAX || !(w >= 1 && w <= 14400) || !(h >= 1 && h <= 14400) ||
+	    !(ap->rect[0] >= -14400 && ap->rect[0] <= 14400) || !(ap->rect[1] >= -14400 && ap->rect[1] <= 14400))
+		return hx_err_set(err, HX_EINVAL, "bad_appearance", "appearance", "签名外观的页码或位置无效");
+	if (ap->width < 1 || ap->height < 1 || ap->width > AP_SIDE_MAX || ap->height > AP_SIDE_MAX ||
+	    (long long)ap->width * ap->height > AP_PIXELS_MAX || !ap->rgb_z || !ap->alpha_z || !ap->rgb_zlen ||
+	    !ap->alpha_zlen || ap->rgb_zlen > AP_STREAM_MAX || ap->alpha_zlen > AP_STREAM_MAX)
+		return hx_err_set(err, HX_EINVAL, "bad_appearance", "appearance", "签名外观图像的尺寸无效");
+	u->ap = ap;
+	return 0;
 }
 
 /* The Catalog again, with /AcroForm inline: the old form's entries, its
@@ -1835,9 +1850,9 @@ int hx_pades_prepare_visible(hx_pades_prep *out, const unsigned char *pdf, size_
 		return hx_err_set(err, HX_ETOOBIG, "pdf_too_big", "pdf", "PDF 文件过大（%zu 字节，上限 %zu）", len,
 				  HX_PADES_PDF_MAX);
 	if ((rc = check_args(&u, field_name, signer_name, reason, signing_time, err)) ||
-	    (rc = appearance_encode(&u, ap, err)))
+	    (rc = appearance_check(&u, ap, err)))
 		goto done;
-	buf_init(&o, len + 2 * (size_t)HX_PADES_CMS_MAX + UPDATE_SLACK + u.rgb_zlen + u.alpha_zlen);
+	buf_init(&o, len + 2 * (size_t)HX_PADES_CMS_MAX + UPDATE_SLACK + (ap ? ap->rgb_zlen + ap->alpha_zlen : 0));
 	if ((rc = doc_open(&dc, pdf, len, 1, err)) || (rc = name_unique(&dc, field_name, err)))
 		goto done;
 	if (ap && nth_page(&dc, ap->page)) {
@@ -1859,8 +1874,6 @@ int hx_pades_prepare_visible(hx_pades_prep *out, const unsigned char *pdf, size_
 	o.p = NULL;
 	rc = 0;
 done:
-	free(u.rgb_z);
-	free(u.alpha_z);
 	doc_close(&dc);
 	buf_free(&o);
 	return rc;

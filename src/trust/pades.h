@@ -58,10 +58,21 @@ void hx_pades_prep_free(hx_pades_prep *p);
  * show the signature where the document says the party signs. */
 typedef struct hx_pades_appearance {
 	int page;
-	double rect[4];            /* x0 y0 x1 y1 in the page's user space (points) */
-	const unsigned char *rgba; /* width * height pixels, R G B A (not premultiplied), top row first */
-	int width, height;         /* at most 4096 each, 2048 * 2048 in all */
+	double rect[4]; /* x0 y0 x1 y1 in the page's user space (points) */
+	int width, height; /* of the image, at most 4096 each, 2048 * 2048 in all */
+	/* its colour (DeviceRGB) and alpha (DeviceGray) planes, 8 bits,
+	 * zlib-compressed as the PDF stores them (hx_pades_image_encode) */
+	const unsigned char *rgb_z, *alpha_z;
+	size_t rgb_zlen, alpha_zlen;
 } hx_pades_appearance;
+
+/* Compresses an image for hx_pades_appearance: rgba is width * height
+ * pixels R G B A (not premultiplied), top row first. *rgb_z and *alpha_z
+ * are malloc'd. The colour under fully transparent pixels is made the
+ * same as its left neighbour's (it is never seen), which compresses the
+ * colour plane of a seal or a signature to almost nothing. */
+int hx_pades_image_encode(unsigned char **rgb_z, size_t *rgb_zlen, unsigned char **alpha_z, size_t *alpha_zlen,
+			  const unsigned char *rgba, int width, int height, hx_err *err);
 
 /* hx_pades_prepare with the widget made visible when ap is not NULL: its
  * /Rect is ap->rect on page ap->page (whose /Annots gets it), its normal

@@ -791,7 +791,12 @@ static void test_visible_signature_on_a_later_page(void **s)
 		px[i] = 230, px[i + 1] = 0, px[i + 2] = 18;
 		px[i + 3] = (i / 4) % 40 > 10 && (i / 4) % 40 < 30 ? 255 : 0;
 	}
-	hx_pades_appearance ap = {.page = 2, .rect = {100, 200, 180, 240}, .rgba = px, .width = 40, .height = 20};
+	hx_pades_appearance ap = {.page = 2, .rect = {100, 200, 180, 240}, .width = 40, .height = 20};
+	unsigned char *rz, *az;
+	hx_err e = {0};
+	CHECK(hx_pades_image_encode(&rz, &ap.rgb_zlen, &az, &ap.alpha_zlen, px, 40, 20, &e));
+	ap.rgb_z = rz;
+	ap.alpha_z = az;
 	blob out = sign_pdf_ap(&base, "worker", "张三", &fx.worker, 1, NULL, &ap);
 	json_t *v = verify(out.p, out.len);
 	assert_true(flag(v, "valid"));
@@ -813,6 +818,8 @@ static void test_visible_signature_on_a_later_page(void **s)
 	free(two.p);
 	free(out.p);
 	free(base.p);
+	free(rz);
+	free(az);
 }
 
 static void test_bad_appearances_are_refused(void **s)
@@ -820,9 +827,12 @@ static void test_bad_appearances_are_refused(void **s)
 	(void)s;
 	hx_err e = {0};
 	hx_pades_prep p;
-	unsigned char px[16 * 16 * 4] = {0};
+	unsigned char px[16 * 16 * 4] = {0}, *rz, *az;
+	size_t rl, al;
 	ready();
-	hx_pades_appearance ok = {.page = 0, .rect = {10, 10, 50, 50}, .rgba = px, .width = 16, .height = 16};
+	CHECK(hx_pades_image_encode(&rz, &rl, &az, &al, px, 16, 16, &e));
+	hx_pades_appearance ok = {.page = 0, .rect = {10, 10, 50, 50}, .width = 16, .height = 16, .rgb_z = rz,
+				  .alpha_z = az, .rgb_zlen = rl, .alpha_zlen = al};
 	hx_pades_appearance a = ok;
 	a.page = 7; /* the document has one page */
 	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
@@ -848,10 +858,15 @@ static void test_bad_appearances_are_refused(void **s)
 	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
 						  &e), HX_EINVAL);
 	a = ok;
-	a.rgba = NULL;
+	a.rgb_z = NULL;
 	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
 						  &e), HX_EINVAL);
 	assert_null(p.pdf);
+	/* an image of no pixels cannot be encoded */
+	assert_int_equal(hx_pades_image_encode(&rz, &rl, &az, &al, px, 0, 16, &e), HX_EINVAL);
+	assert_int_equal(hx_pades_image_encode(&rz, &rl, &az, &al, px, 3000, 3000, &e), HX_EINVAL);
+	free((void *)ok.rgb_z);
+	free((void *)ok.alpha_z);
 }
 
 static void test_cms_too_big_is_refused(void **s)
