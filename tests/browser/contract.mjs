@@ -252,6 +252,7 @@ async function worker_signs_on_phone({ open }) {
 
   S.workerState = await page.context().storageState()
   const k = await (await admin()).get(`/contracts/${id}`)
+  assert(/^\d{6}-\d{4}-\d{6}$/.test(k.number || ''), `the contract number: ${k.number}`)
   assert(k.status === 'signing' || k.pending, `after the worker: ${k.status}`)
   assert((k.signatures || []).some((s) => s.party === 'worker'), 'a worker signature is recorded')
   const ev = (k.evidence || []).find((e) => e.kind === 'signed' && JSON.stringify(e).includes('"worker"'))
@@ -274,6 +275,9 @@ async function hr_signs_and_pdf_verifies({ open }) {
   const page = await open()
   await login(page, hr.username, hr.password)
   await page.goto(`${BASE}/contracts/${id}`)
+  const no = page.locator(sel('contract-number'))
+  await no.waitFor()
+  assert(/^\d{6}-\d{4}-\d{6}$/.test((await no.innerText()).trim()), `the number on the page: ${await no.innerText()}`)
   const sign = page.locator(sel('contract-sign'))
   await sign.waitFor()
   await page.waitForFunction((el) => !el.disabled, await sign.elementHandle())
