@@ -808,9 +808,12 @@ static const char *help_for(const char *cmd)
 		       "1 with errors, 2 when the input is unusable. --date: the day of the check (default today).\n";
 	if (strcmp(cmd, "verify") == 0)
 		return "usage: hexie verify PACKAGE.zip [--ca ROOT.crt] [--log-key LOG-KEY.pem]\n"
-		       "Checks a contract's evidence package (证据包) offline: the PDF's signatures and\n"
-		       "timestamps, each event's hash, the Merkle inclusion proofs, the checkpoint's\n"
-		       "signature and the document hashes. Prints a JSON report; exit 0 when everything\n"
+		       "Checks a contract's evidence package (证据包) offline: the signed manifest (every\n"
+		       "file by its hash, nothing added or missing), the contract's chain of events (none\n"
+		       "dropped, reordered, duplicated or from another contract) and their count, the PDF's\n"
+		       "signatures and timestamps, each event's hash, the Merkle inclusion proofs, the\n"
+		       "checkpoint's signature and the document hashes. Prints a JSON report (\"reason\"\n"
+		       "says what failed); exit 0 when everything\n"
 		       "holds, 1 when something does not, 2 when the package is unusable. Without --ca and\n"
 		       "--log-key the package's own copies are used: compare their fingerprints with the\n"
 		       "platform's.\n";

@@ -215,4 +215,60 @@ export default function (T, ctx) {
     refused('contract id changed (manifest re-signed)', variant(A.dir, (d) => { const ev = readJ(d, 'evidence.json'); ev.contract_id = B.id; writeJ(d, 'evidence.json', ev); resign(d) }),
       ['event_chain'], '其他合同')
   }])
+  // Events logged before the per-contract chain (migration 004) have leaves
+  // without cseq/cprev. Written here as the old code wrote them, into the
+  // live log, for a contract that then goes on: its first chained event
+  // counts them, so they are chained in too.
+  const sqlRun = (q) => ctx.DB ? spawnSync('psql', [ctx.DB, '-v', 'ON_ERROR_STOP=1', '-c', q], { encoding: 'utf8' })
+    : spawnSync('sqlite3', ['-bail', '-cmd', '.timeout 10000', path.join(ctx.store.varDir, 'hexie.db'), q], { encoding: 'utf8' })
+  function legacyEvent(contractId, kind) {
+    for (let tries = 0; tries < 20; tries++) {
+      const h = sqlRun('SELECT n, last_hash FROM evidence_head WHERE id = 1')
+      eq(h.status, 0, 'head ' + h.stderr)
+      const m = /(\d+)\s*\|\s*([0-9a-f]{64})/.exec(h.stdout)
+      assert(m, 'head row: ' + h.stdout)
+      const idx = Number(m[1]), prev = m[2]
+      const at = new Date().toISOString().slice(0, 19) + 'Z'
+      // the old leaf: jansson's compact form with sorted keys
+      const leafText = JSON.stringify({ actor: 'system', at, contract_id: contractId, detail: { note: 'before the chain' }, idx, kind, prev })
+      const hash = sha(Buffer.concat([Buffer.from(prev, 'hex'), Buffer.from(leafText)]))
+      const lh = sha(Buffer.concat([Buffer.from([0]), Buffer.from(leafText)]))
+      const q = `BEGIN; INSERT INTO evidence (idx, contract_id, kind, actor, at, leaf, prev_hash, hash, leaf_hash) VALUES (${idx}, ${contractId}, '${kind}', 'system', '${at}', '${leafText}', '${prev}', '${hash}', '${lh}');` +
+        ` UPDATE evidence_head SET n = ${idx + 1}, last_hash = '${hash}' WHERE id = 1 AND n = ${idx}; COMMIT;`
+      if (sqlRun(q).status === 0) return hash
+      // the server appended meanwhile: the index was taken, nothing written
+    }
+    throw new Error('could not append a legacy event')
+  }
+
+  T.push(['evidence: events from before the per-contract chain are chained in by the first new event; dropping one is caught', async () => {
+    const w = await ctx.newWorker()
+    const k = await ctx.draft(w)
+    const h1 = legacyEvent(k.id, 'legacy_one')
+    const h2 = legacyEvent(k.id, 'legacy_two')
+    const s = await ctx.hr.post(`/api/v1/contracts/${k.id}/send`)
+    eq(s.status, 200, 'send ' + s.body.toString())
+    const ks = { ...s.json, token: s.json.link_path.slice(3) }
+    eq((await ctx.workerSigns(ks, w)).s.status, 200, 'worker signs')
+    eq((await ctx.enterpriseSigns(k.id)).status, 200, 'enterprise signs')
+    const z = await ctx.hr.get(`/api/v1/contracts/${k.id}/evidence.zip`)
+    eq(z.status, 200, 'package')
+    const zip = ctx.tmpFile('legacy.zip', z.body)
+    const dir = unzip(zip)
+    const ev = readJ(dir, 'evidence.json').events
+    eq(ev.slice(0, 2).map((e) => e.hash), [h1, h2], 'the old events come first')
+    eq(ev.slice(0, 2).map((e) => leaf(e).cseq), [undefined, undefined], 'without cseq')
+    eq(leaf(ev[2]).cseq, 3, 'the first chained event counts the old ones')
+    eq(leaf(ev[2]).cprev, h2, 'and names the last old one')
+    const r = verify(zip)
+    eq(r.code, 0, 'verifies: ' + r.out.slice(0, 800) + r.err)
+    for (const drop of [0, 1]) {
+      const f = (e, p) => [e.filter((_, i) => i !== drop), p.filter((_, i) => i !== drop)]
+      refused('old event ' + drop + ' dropped', variant(dir, (d) => editEvents(d, f)), ['event_count', 'manifest_files'])
+      refused('old event ' + drop + ' dropped (manifest re-signed)', variant(dir, (d) => { editEvents(d, f); resign(d) }), ['event_chain'], '删减')
+    }
+    // an old event may not come after a chained one
+    const late = (a) => [a[1], ...a.slice(2), a[0]]
+    refused('old event moved to the end (manifest re-signed)', variant(dir, (d) => { editEvents(d, (e, p) => [late(e), late(p)]); resign(d) }), ['event_chain'])
+  }])
 }
