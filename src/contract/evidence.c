@@ -1084,6 +1084,13 @@ report:;
 		hx_buf_puts(&why, json_string_value(json_object_get(ck, "detail")));
 	}
 	char *reason = hx_buf_steal(&why, NULL);
+	const char *first = NULL; /* for the one-line message */
+	json_array_foreach(checks, i, ck) {
+		if (!first && !json_is_true(json_object_get(ck, "ok")))
+			first = json_string_value(json_object_get(ck, "detail"));
+	}
+	char msg[400];
+	snprintf(msg, sizeof msg, "%s", first && strlen(first) < sizeof msg ? first : "");
 	json_t *cidj = json_object_get(events, "contract_id");
 	*report = json_pack("{s:b,s:O,s:s?,s:o,s:o,s:s?,s:s?}", "ok", all, "contract_id", cidj ? cidj : json_null(),
 			    "reason", all ? NULL : reason, "checks", checks, "pdf", pdfrep ? pdfrep : json_null(), "sha256",
@@ -1091,7 +1098,7 @@ report:;
 	free(reason);
 	checks = NULL;
 	pdfrep = NULL;
-	rc = all ? 0 : hx_err_set(err, HX_EINVAL, "evidence_invalid", "", "证据包核验未通过");
+	rc = all ? 0 : hx_err_set(err, HX_EINVAL, "evidence_invalid", "", "证据包核验未通过：%s", msg);
 done:
 	if (*ca_tmp)
 		unlink(ca_tmp);
