@@ -717,7 +717,8 @@ static int h_my_login(hx_req *r)
 	identity_ok(r, key);
 	const char *phone = hx_rows_get(rows, 0, "phone");
 	char subj[80];
-	snprintf(subj, sizeof subj, "portal:%.32s", h);
+	/* the code is for this person on this phone */
+	snprintf(subj, sizeof subj, "portal:%.32s:%.24s", h, phone);
 	if (hx_otp_send(&r->ctx, "portal_login", subj, phone,
 			"【和谐劳动】您正在登录“我的劳动合同”，验证码%s，5分钟内有效。请勿告诉他人。", &err) ||
 	    session_new(r, 0, h, phone, &err))
@@ -736,7 +737,7 @@ static int h_my_confirm(hx_req *r)
 		return hx_req_fail(r, &err);
 	}
 	char subj[80];
-	snprintf(subj, sizeof subj, "portal:%.32s", s.holder);
+	snprintf(subj, sizeof subj, "portal:%.32s:%.24s", s.holder, s.phone ? s.phone : "");
 	if (code_check(r, "portal_login", subj, 0, "portal", &err))
 		return 0;
 	hx_param p[] = {hx_p_text(s.token_hash)};
