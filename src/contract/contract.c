@@ -21,6 +21,7 @@
 #include "../registry/registry.h"
 #include "../registry/registry_impl.h"
 #include "../trust/channels.h"
+#include "../trust/idv.h"
 
 hx_contract_env hx_cenv;
 
@@ -74,7 +75,8 @@ const char *hx_contract_turn(const hx_contract_row *k)
 	" k.effective_date AS effective_date, k.term_end AS term_end, k.terms_enc AS terms_enc, k.lint AS lint,"     \
 	" k.term_type AS term_type, k.term_start AS term_start, k.job AS job, k.monthly_wage AS monthly_wage,"      \
 	" k.ended_at AS ended_at, k.closed_reason AS closed_reason, k.created_at AS created_at, k.updated_at AS updated_at," \
-	" w.name AS worker_name, w.id_hash AS worker_id_hash, w.phone AS worker_phone, e.name AS enterprise_name"   \
+	" w.name AS worker_name, w.id_hash AS worker_id_hash,"                                                      \
+	" CASE WHEN k.status = 'draft' THEN w.phone ELSE k.worker_phone END AS worker_phone, e.name AS enterprise_name" \
 	" FROM contracts k JOIN workers w ON w.id = k.worker_id JOIN enterprises e ON e.id = k.enterprise_id"
 
 static int row_fill(hx_contract_row *k, hx_ctx *c, hx_rows *r, hx_err *err)
@@ -658,6 +660,8 @@ int hx_contract_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	const char *turn = hx_contract_turn(&k);
 	json_object_set_new(o, "turn", turn ? json_string(turn) : json_null());
 	json_object_set_new(o, "needs_worker", json_boolean(strcmp(k.kind, "termination") != 0));
+	/* how the worker's identity is verified, said plainly (附件3 第七条) */
+	json_object_set_new(o, "identity_method", json_string(hx_idv_method_text()));
 	if (k.link_enc && c->me && hx_can(c->me, HX_PERM_CONTRACT_DRAFT)) {
 		char *tok = NULL;
 		if (hx_contract_link(&tok, c, &k, err) == 0) {
@@ -769,13 +773,17 @@ int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	hx_now_iso(now);
 	hx_iso_from_unix(exp, hx_now_unix() + (int64_t)k.expires_days * 86400);
 	const char *order = strcmp(k.kind, "termination") == 0 ? "enterprise_first" : k.sign_order;
+	/* the phone is frozen with the contract (k.worker_phone is the roster's
+	 * while a draft): codes and messages go to the number the link was
+	 * sent to, whatever the roster says later */
 	hx_param p[] = {hx_p_text(sha), hx_p_text(link_hash), hx_p_text(sealed), hx_p_text(now), hx_p_text(exp),
-			hx_p_text(order), hx_p_text(now), hx_p_int(id)};
+			hx_p_text(order), hx_p_text(k.worker_phone), hx_p_text(now), hx_p_int(id)};
 	long long changed = 0;
 	rc = hx_db_exec(c->db,
 			"UPDATE contracts SET status = 'sent', doc_version = 1, doc_sha256 = ?, link_hash = ?, link_enc = ?,"
-			" sent_at = ?, expires_at = ?, sign_order = ?, updated_at = ? WHERE id = ? AND status = 'draft'",
-			p, 8, &changed, err);
+			" sent_at = ?, expires_at = ?, sign_order = ?, worker_phone = ?, updated_at = ? WHERE id = ?"
+			" AND status = 'draft'",
+			p, 9, &changed, err);
 	free(sealed);
 	if (!rc && changed != 1)
 		rc = hx_err_set(err, HX_ECONFLICT, "not_draft", "", "合同已发送");
@@ -1043,12 +1051,14 @@ int hx_contract_on_signed(hx_ctx *c, const hx_contract_row *k, hx_err *err)
 
 /* ---- the worker's side ---- */
 
-int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, hx_err *err)
+int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, const char *phone, hx_err *err)
 {
 	hx_rows *r;
-	hx_param p[] = {hx_p_text(holder)};
+	hx_param p[] = {hx_p_text(holder), hx_p_text(phone ? phone : "")};
 	int rc = hx_db_query(c->db, c->arena, &r,
-			     K_COLS " WHERE w.id_hash = ? AND k.status <> 'draft' ORDER BY k.id DESC LIMIT 500", p, 1, err);
+			     K_COLS " WHERE w.id_hash = ? AND k.status <> 'draft' AND k.worker_phone = ?"
+				    " ORDER BY k.id DESC LIMIT 500",
+			     p, 2, err);
 	if (rc)
 		return rc;
 	json_t *items = json_array();

@@ -17,6 +17,7 @@
 #include "../http/http.h"
 #include "../registry/registry.h"
 #include "../report/report.h"
+#include "../trust/channels.h"
 
 static hx_wages *g_wages;
 static hx_template_set *g_templates;
@@ -802,8 +803,15 @@ static int h_outbox(hx_req *r)
 	hx_err err = {0};
 	long long limit;
 	json_t *out = NULL;
+	/* codes and signing links are shown to nobody when the server runs for
+	 * real; the kept messages are readable only in demo mode */
+	if (!hx_channels_demo()) {
+		hx_err_set(&err, HX_EPERM, "demo_only", "", "仅演示模式下可查看消息发件箱：验证码和签署链接不向任何人显示");
+		return hx_req_fail(r, &err);
+	}
 	if (hx_req_query_int(r, "limit", 50, 1, 500, &limit, &err) || hx_otp_outbox_list(&out, &r->ctx, (int)limit, &err))
 		return hx_req_fail(r, &err);
+	json_object_set_new(out, "demo", json_true());
 	return hx_req_json(r, 200, out);
 }
 

@@ -128,8 +128,10 @@ int hx_contract_on_signed(hx_ctx *c, const hx_contract_row *k, hx_err *err);
 /* ---- the worker's link (contract.c) ---- */
 /* The contract of a link token (no scope), HX_ENOTFOUND when unknown. */
 int hx_contract_by_link(hx_contract_row *out, hx_ctx *c, const char *token, hx_err *err);
-/* Contracts of one person (by the ID lookup hash), for the worker portal. */
-int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, hx_err *err);
+/* Contracts of one person (by the ID lookup hash) sent to phone (the
+ * number frozen at sending), for the worker portal: a login confirmed on
+ * one phone never shows what was sent to another. */
+int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, const char *phone, hx_err *err);
 /* The contract's text as sections for the phone page. */
 int hx_contract_text(json_t **out, hx_ctx *c, const hx_contract_row *k, hx_err *err);
 int hx_contract_reject(hx_ctx *c, const hx_contract_row *k, const char *reason, hx_err *err);

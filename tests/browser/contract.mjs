@@ -172,6 +172,10 @@ async function hr_drafts_lints_and_sends({ open }) {
   assert(m, `worker link: ${link}`)
   // no SMS gateway here: HR is told the message waits in the outbox
   await page.locator(sel('contract-link-channel'), { hasText: '未接入短信通道' }).waitFor()
+  // no real-name provider here: the page says how the worker is verified
+  await page.locator(sel('contract-identity-method'), { hasText: '核验方式：用人单位登记信息＋短信验证码' }).waitFor()
+  // the server runs with --demo: the header says so
+  await page.locator(sel('demo-badge'), { hasText: '演示模式' }).waitFor()
   const qr = page.locator(sel('contract-qr'))
   await qr.waitFor()
   await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await qr.elementHandle())
@@ -198,6 +202,7 @@ async function worker_signs_on_phone({ open }) {
   const page = await open(PHONE)
   await page.goto(`${BASE}/s/${token}`)
   await page.locator(sel('step-identity')).waitFor()
+  await page.locator(sel('sign-identity-method'), { hasText: '核验方式：用人单位登记信息＋短信验证码' }).waitFor()
   await noHorizontalScroll(page, 'identity')
 
   // A wrong code is refused in Chinese with the tries left.
@@ -585,6 +590,7 @@ async function oversight_pages({ open }) {
   await page.locator(sel('wage-standards') + ' .el-table__row').first().waitFor()
   await page.locator(sel('nav-outbox')).click()
   await page.locator(sel('outbox-text'), { hasText: '验证码' }).first().waitFor()
+  await page.locator(sel('outbox-demo'), { hasText: '演示模式' }).waitFor()
 }
 
 // 我的合同 at 375 px: name + ID number, the code, the signed contract listed
