@@ -1103,11 +1103,12 @@ static int amend_terms(json_t *terms, const json_t *ch, const hx_contract_row *o
 }
 
 /* A draft amendment or certificate edited by HR keeps what it was made
- * from (the original, its kind, the values before the change, the hire
- * date and the worker's address) and is checked against it again. */
+ * from (the original and its kind; unless given, the hire date, term, job
+ * and the worker's address; for an amendment the values before the change,
+ * checked against the original again). */
 static int keep_made_from(json_t *terms, hx_ctx *c, const hx_contract_row *k, hx_err *err)
 {
-	static const char *const kept[] = {"original", "kind", "hire_date", NULL};
+	static const char *const kept[] = {"original", "kind", "hire_date", "term", "job", NULL};
 	for (int i = 0; kept[i]; i++)
 		if (json_object_get(k->terms, kept[i]) && (i < 2 || !json_object_get(terms, kept[i])))
 			json_object_set(terms, kept[i], json_object_get(k->terms, kept[i]));
