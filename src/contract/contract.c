@@ -352,6 +352,11 @@ static int draft_fields(json_t **terms_out, const char **kind, const char **orde
 	return 0;
 }
 
+static const char *template_of(const char *kind)
+{
+	return kind;
+}
+
 /* What the legal check of a draft needs to know besides its terms. */
 typedef struct draft_ref {
 	long long id;        /* the contract checked (0 before it exists) */
@@ -446,7 +451,9 @@ static int unfilled(json_t *errors, const char *template_id, const json_t *terms
 	json_array_foreach(missing, i, m) {
 		const char *f = json_string_value(m), *label = hx_contract_field_label(f);
 		int known = 0;
-		json_array_foreach(errors, j, e) known |= strcmp(json_string_value(json_object_get(e, "field")) ?: "", f) == 0;
+		json_array_foreach(errors, j, e) {
+			known |= strcmp(json_string_value(json_object_get(e, "field")) ?: "", f) == 0;
+		}
 		if (known)
 			continue;
 		char msg[300];
@@ -486,7 +493,7 @@ static int lint_terms(json_t **lint, int *nerr, hx_ctx *c, const char *kind, jso
 			return rc;
 	}
 	json_t *errors = json_object_get(*lint, "errors");
-	if ((rc = unfilled(errors, kind, terms, err))) {
+	if ((rc = unfilled(errors, template_of(kind), terms, err))) {
 		if (rc != HX_EBADREQ && rc != HX_EINVAL) {
 			json_decref(*lint);
 			*lint = NULL;
@@ -498,11 +505,6 @@ static int lint_terms(json_t **lint, int *nerr, hx_ctx *c, const char *kind, jso
 	}
 	*nerr = (int)json_array_size(errors);
 	return 0;
-}
-
-static const char *template_of(const char *kind)
-{
-	return kind;
 }
 
 static int write_terms(hx_ctx *c, const draft_ref *ref, const char *kind, json_t *terms, hx_err *err)

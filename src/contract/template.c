@@ -89,12 +89,15 @@ typedef struct fill {
 /* Notes path as unfilled and answers the blank line. */
 static const char *blank(fill *f, const char *path)
 {
-	if (f->missing) {
-		size_t i;
-		json_t *v;
-		json_array_foreach(f->missing, i, v) if (strcmp(json_string_value(v), path) == 0) return BLANK;
-		json_array_append_new(f->missing, json_string(path));
+	if (!f->missing)
+		return BLANK;
+	size_t i;
+	json_t *v;
+	json_array_foreach(f->missing, i, v) {
+		if (strcmp(json_string_value(v), path) == 0)
+			return BLANK;
 	}
+	json_array_append_new(f->missing, json_string(path));
 	return BLANK;
 }
 
