@@ -129,6 +129,18 @@ static int h_render(hx_req *r)
 		return hx_req_fail(r, &err);
 	}
 	json_decref(lint);
+	/* a document with a blank line is never issued: name the first field */
+	json_t *missing = NULL;
+	if (hx_contract_render_missing(&missing, t, b, &err))
+		return hx_req_fail(r, &err);
+	const char *gap = json_string_value(json_array_get(missing, 0));
+	if (gap) {
+		const char *label = hx_contract_field_label(gap);
+		hx_err_set(&err, HX_EINVAL, "lint_failed", gap, "文书中的“%s”（%s）尚未填写", label ? label : gap, gap);
+		json_decref(missing);
+		return hx_req_fail(r, &err);
+	}
+	json_decref(missing);
 	if (hx_contract_render_pdf(&pdf, &len, t, b, &err))
 		return hx_req_fail(r, &err);
 	const char *name = json_string_value(json_object_get(json_object_get(b, "worker"), "name"));
