@@ -323,9 +323,14 @@ static int h_seal_make_intent(hx_req *r)
 /* The code for sealing or signing one contract for the enterprise. */
 static int h_intent(hx_req *r)
 {
-	json_t *out = NULL;
+	static const char *const allowed[] = {"method", NULL};
+	json_t *b, *out = NULL;
+	const char *method = NULL;
 	hx_err err = {0};
-	if (hx_contract_intent_request(&out, &r->ctx, hx_req_param_id(r, 0), &err))
+	if (body_or_empty(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&method, NULL, b, "method", "签署方式", 0, 16, &err) ||
+	    hx_contract_intent_request(&out, &r->ctx, hx_req_param_id(r, 0), method, &err))
 		return hx_req_fail(r, &err);
 	return hx_req_json(r, 200, out);
 }

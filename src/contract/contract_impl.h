@@ -177,8 +177,10 @@ const char *hx_contract_intent_subject(hx_ctx *c, const char *what, long long id
 const char *hx_contract_intent_batch_subject(hx_ctx *c, const json_t *ids);
 /* Sends a code to the acting HR user's own phone (write transaction);
  * *out gets {"phone_hint","expires_in","purpose"}. For one contract (in
- * scope, the enterprise's turn), a batch of ids, or the seal key. */
-int hx_contract_intent_request(json_t **out, hx_ctx *c, long long contract_id, hx_err *err);
+ * scope, the enterprise's turn; method "seal" also needs the seal key, so
+ * no code is spent on a seal that is missing), a batch of ids, or the
+ * seal key. */
+int hx_contract_intent_request(json_t **out, hx_ctx *c, long long contract_id, const char *method, hx_err *err);
 int hx_contract_intent_request_batch(json_t **out, hx_ctx *c, const json_t *ids, hx_err *err);
 int hx_contract_intent_request_seal_key(json_t **out, hx_ctx *c, long long enterprise_id, hx_err *err);
 /* Checks code for subject (write transaction); errors name field "code"

@@ -102,7 +102,7 @@ static int send_code(json_t **out, hx_ctx *c, const char *subject, const char *t
 	return 0;
 }
 
-int hx_contract_intent_request(json_t **out, hx_ctx *c, long long contract_id, hx_err *err)
+int hx_contract_intent_request(json_t **out, hx_ctx *c, long long contract_id, const char *method, hx_err *err)
 {
 	hx_contract_row k;
 	int rc;
@@ -118,9 +118,19 @@ int hx_contract_intent_request(json_t **out, hx_ctx *c, long long contract_id, h
 	const char *turn = hx_contract_turn(&k);
 	if (!turn || strcmp(turn, "enterprise") != 0)
 		return hx_err_set(err, HX_ECONFLICT, "not_your_turn", "", "请等待劳动者先签署");
+	if (method && strcmp(method, "seal") == 0) {
+		/* no code for a seal that does not exist yet */
+		long long n = 0;
+		hx_param q[] = {hx_p_int(k.enterprise_id)};
+		if ((rc = hx_db_int(c->db, &n, "SELECT COUNT(*) FROM seal_keys WHERE enterprise_id = ?", q, 1, err)))
+			return rc;
+		if (!n)
+			return hx_err_set(err, HX_ECONFLICT, "no_seal", "", "企业尚未设置电子印章，请先生成印章密钥");
+	} else if (method && strcmp(method, "browser") != 0)
+		return hx_err_set(err, HX_EINVAL, "invalid_method", "method", "签署方式应为 seal 或 browser");
 	char *text = hx_arena_printf(c->arena,
-				     "【和谐劳动】您正在以用人单位名义签署劳动合同（平台编号%lld），签署即表示本单位同意合同全部内容。"
-				     "意愿确认码%%s，5分钟内有效，请勿告诉他人。",
+				     "【和谐劳动】意愿确认码%%s，5分钟内有效，请勿告诉他人。您正在以用人单位名义签署劳动合同"
+				     "（平台编号%lld），签署即表示本单位同意合同全部内容。",
 				     k.id);
 	if ((rc = send_code(out, c, hx_contract_intent_subject(c, "k", k.id), text, err)))
 		return rc;
@@ -137,8 +147,8 @@ int hx_contract_intent_request_batch(json_t **out, hx_ctx *c, const json_t *ids,
 		return rc;
 	size_t n = json_array_size(ids);
 	char *text = hx_arena_printf(c->arena,
-				     "【和谐劳动】您正在以用人单位电子印章批量签署%zu份劳动合同，签署即表示本单位同意各合同全部内容。"
-				     "意愿确认码%%s，5分钟内有效，请勿告诉他人。",
+				     "【和谐劳动】意愿确认码%%s，5分钟内有效，请勿告诉他人。您正在以用人单位电子印章批量签署%zu份"
+				     "劳动合同，签署即表示本单位同意各合同全部内容。",
 				     n);
 	if ((rc = send_code(out, c, hx_contract_intent_batch_subject(c, ids), text, err)))
 		return rc;
@@ -153,7 +163,7 @@ int hx_contract_intent_request_seal_key(json_t **out, hx_ctx *c, long long enter
 	if ((rc = hx_registry_enterprise_name(&name, c, enterprise_id, err)) || (rc = acting_hr(c, enterprise_id, err)))
 		return rc;
 	return send_code(out, c, hx_contract_intent_subject(c, "seal", enterprise_id),
-			 "【和谐劳动】您正在为本单位生成新的电子印章密钥（原印章证书将被吊销）。意愿确认码%s，5分钟内有效，请勿告诉他人。",
+			 "【和谐劳动】意愿确认码%s，5分钟内有效，请勿告诉他人。您正在为本单位生成新的电子印章密钥（原印章证书将被吊销）。",
 			 err);
 }
 

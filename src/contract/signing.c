@@ -820,6 +820,15 @@ static int seal_sign_with(hx_ctx *c, long long contract_id, int confirm, const c
 		goto tx;
 	if ((rc = own_enterprise(c, k.enterprise_id, err)))
 		goto tx;
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(k.enterprise_id)};
+	if ((rc = hx_db_query(c->db, c->arena, &r, "SELECT key_enc, cert_serial FROM seal_keys WHERE enterprise_id = ?", p,
+			      1, err)))
+		goto tx;
+	if (r->nrows != 1) {
+		rc = hx_err_set(err, HX_ECONFLICT, "no_seal", "", "企业尚未设置电子印章，请先生成印章密钥");
+		goto tx;
+	}
 	if (confirm) {
 		if (checked)
 			in = *checked;
@@ -833,15 +842,6 @@ static int seal_sign_with(hx_ctx *c, long long contract_id, int confirm, const c
 			}
 			goto tx;
 		}
-	}
-	hx_rows *r;
-	hx_param p[] = {hx_p_int(k.enterprise_id)};
-	if ((rc = hx_db_query(c->db, c->arena, &r, "SELECT key_enc, cert_serial FROM seal_keys WHERE enterprise_id = ?", p,
-			      1, err)))
-		goto tx;
-	if (r->nrows != 1) {
-		rc = hx_err_set(err, HX_ECONFLICT, "no_seal", "", "企业尚未设置电子印章，请先生成印章密钥");
-		goto tx;
 	}
 	key = strdup(hx_rows_get(r, 0, "key_enc"));
 	if ((rc = hx_contract_sign_prepare(&prep, c, &k, "enterprise", hx_rows_get(r, 0, "cert_serial"), "seal", err)))

@@ -54,7 +54,13 @@ export default function (T, ctx) {
 
   T.push(['enterprise intent: a seal key needs a code to the HR user\'s own phone, recorded in the operation log', async () => {
     const { e, hr } = await enterprise()
-    let r = await hr.c.post(`/api/v1/enterprises/${e.id}/seal`)
+    // no code is spent on a seal that does not exist yet
+    const k = await sendAs(hr, await worker(e), { sign_order: 'enterprise_first' })
+    let r = await hr.c.post(`/api/v1/contracts/${k.id}/intent`, { method: 'seal' })
+    eq(r.status, 409, 'no seal yet')
+    eq(r.json.error.code, 'no_seal', 'no_seal')
+    assert(!(await ctx.admin.get('/api/v1/outbox?limit=20')).json.items.some((x) => x.recipient === hr.phone), 'no code sent')
+    r = await hr.c.post(`/api/v1/enterprises/${e.id}/seal`)
     eq(r.status, 422, 'no code: ' + r.body.toString())
     eq(r.json.error.field, 'code', 'field code')
     r = await hr.c.post(`/api/v1/enterprises/${e.id}/seal`, { code: '123456' })
@@ -191,8 +197,11 @@ export default function (T, ctx) {
     eq(r.status, 409, 'no phone')
     eq(r.json.error.code, 'no_phone', 'no_phone')
     assert(r.json.error.message.includes('请先在账号信息中登记本人手机号码'), r.json.error.message)
-    r = await nophone.c.post(`/api/v1/contracts/${k.id}/seal`, { code: '123456' })
-    eq(r.json.error.code, 'no_phone', 'the seal says so too')
+    const key = await newKey()
+    r = await nophone.c.post('/api/v1/contracts/certificates', { spki: key.spki, proof: key.proof })
+    eq(r.status, 201, 'certificate')
+    r = await nophone.c.post(`/api/v1/contracts/${k.id}/sign/prepare`, { cert_serial: r.json.serial, code: '123456' })
+    eq(r.json.error.code, 'no_phone', 'the signature says so too')
     r = await nophone.c.post(`/api/v1/enterprises/${e.id}/seal/intent`)
     eq(r.json.error.code, 'no_phone', 'and the seal key')
   }])
