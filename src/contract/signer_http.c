@@ -796,6 +796,29 @@ static int h_my_logout(hx_req *r)
 	return 0;
 }
 
+/* The worker revokes a certificate of their own (a lost or shared phone)
+ * through the confirmed session of their link; logged, evidenced and
+ * told to their phone by hx_contract_cert_revoke_by. */
+static int h_cert_revoke(hx_req *r)
+{
+	static const char *const allowed[] = {"serial", "reason", NULL};
+	hx_contract_row k;
+	hx_err err = {0};
+	signer s;
+	json_t *b;
+	const char *serial, *reason;
+	if (same_origin(r, &err) || load_link(&k, r, &err) || session_for(&s, r, &k, &err))
+		return hx_req_fail(r, &err);
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&serial, NULL, b, "serial", "证书编号", 1, 64, &err) ||
+	    hx_json_get_str(&reason, NULL, b, "reason", "吊销原因", 1, 200, &err) ||
+	    hx_contract_cert_revoke_by(&r->ctx, serial, reason, s.holder, &err))
+		return hx_req_fail(r, &err);
+	r->status = 204;
+	return 0;
+}
+
 void hx_contract_signer_http_register(struct hx_server *s)
 {
 	static const hx_route routes[] = {
@@ -811,6 +834,7 @@ void hx_contract_signer_http_register(struct hx_server *s)
 		{"POST", "/api/v1/sign/:token/prepare", h_prepare, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/sign/:token/sign", h_sign, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
 		{"POST", "/api/v1/sign/:token/reject", h_reject, HX_ROUTE_PUBLIC, 0},
+		{"POST", "/api/v1/sign/:token/certificate/revoke", h_cert_revoke, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/my/login", h_my_login, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/my/login/confirm", h_my_confirm, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/my/logout", h_my_logout, HX_ROUTE_PUBLIC, 0},
