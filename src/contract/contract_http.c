@@ -683,9 +683,9 @@ static int h_rates_xlsx(hx_req *r)
 		return rc;
 	/* the rate as a percentage with one decimal, and the total as the last row */
 	json_t *items = json_object_get(out, "items"), *t = json_object_get(out, "total"), *it;
-	json_array_append_new(items, json_pack("{s:s,s:O,s:O,s:O}", "name", "合计", "active_workers",
-					       json_object_get(t, "active_workers"), "signed", json_object_get(t, "signed"),
-					       "rate", json_object_get(t, "rate")));
+	json_t *sum = json_deep_copy(t);
+	json_object_set_new(sum, "name", json_string("合计"));
+	json_array_append_new(items, sum);
 	size_t i;
 	json_array_foreach(items, i, it) {
 		json_t *rate = json_object_get(it, "rate");
@@ -695,6 +695,11 @@ static int h_rates_xlsx(hx_req *r)
 	static const hx_xlsx_col cols[] = {
 		{"name", "用人单位", 0, NULL},
 		{"active_workers", "在职职工", 1, NULL},
+		{"dispatched", "劳务派遣（不计入）", 1, NULL},
+		{"due", "应签订", 1, NULL},
+		{"electronic", "电子合同", 1, NULL},
+		{"paper", "纸质合同", 1, NULL},
+		{"unsigned", "未签订", 1, NULL},
 		{"signed", "已签订书面劳动合同", 1, NULL},
 		{"rate_text", "书面劳动合同签订率", 0, NULL},
 	};

@@ -38,6 +38,7 @@ static const col WORKER_COLS_IMPORT[] = {
 	{"统一社会信用代码", "uscc", 0}, {"姓名", "name", 0},     {"身份证号码", "id_number", 0},
 	{"手机号码", "phone", 0},        {"入职日期", "hire_date", 1}, {"岗位", "job", 0},
 	{"用工形式", "employment_type", 6}, {"离职日期", "leave_date", 1},
+	{"纸质合同起始日期", "paper_contract_start", 1}, {"纸质合同终止日期", "paper_contract_end", 1},
 };
 
 int hx_excel_serial_to_date(const char *num, char out[11]);
