@@ -37,6 +37,9 @@ int hx_contract_lint(json_t **out, const json_t *terms, const hx_wages *w, const
 int hx_contract_init(const char *data_dir, hx_err *err);
 int hx_contract_trust_open(const char *keys_dir, const char *base_url, hx_err *err);
 void hx_contract_shutdown(void);
+/* 1 when links in messages would open only on this machine (127.0.0.1,
+ * localhost): no public address (HEXIE_PUBLIC_URL) was configured. */
+int hx_contract_link_is_local(void);
 struct hx_server;
 void hx_contract_http_register(struct hx_server *s);
 void hx_contract_signer_http_register(struct hx_server *s);

@@ -159,4 +159,9 @@ int hx_contract_wage_tier_set(json_t **out, hx_ctx *c, long long area_id, int ti
 /* The tier an admin set for the area of an enterprise (0 when none). */
 int hx_contract_area_tier(int *tier, hx_ctx *c, long long enterprise_id, hx_err *err);
 
+/* retention.c: adds to a contract's detail what it says of its standing for the
+ * caller: purged_at, can_sign / can_seal (only the enterprise's own HR),
+ * link_is_local and public_url. */
+int hx_contract_detail_standing(json_t *o, hx_ctx *c, const hx_contract_row *k, hx_err *err);
+
 #endif

@@ -602,7 +602,7 @@ static int h_my_login(hx_req *r)
 	hx_param p[] = {hx_p_text(h), hx_p_text(name)};
 	if (hx_db_query(r->ctx.db, r->ctx.arena, &rows,
 			"SELECT w.phone AS phone FROM workers w WHERE w.id_hash = ? AND w.name = ? AND w.phone IS NOT NULL"
-			" AND w.deleted_at IS NULL ORDER BY w.id DESC LIMIT 1",
+			" ORDER BY w.deleted_at IS NULL DESC, w.id DESC LIMIT 1",
 			p, 2, &err))
 		return hx_req_fail(r, &err);
 	if (rows->nrows != 1) {
