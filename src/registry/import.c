@@ -590,10 +590,12 @@ int hx_registry_import_template(char **out, size_t *len, const char *kind, hx_er
 					     "浙江省丽水市云和县浮云街道某路1号", "浮云街道", "C",
 					     "2015-06-01", "120", "是", "是", "否", "是"};
 	static const char *const w_ex[] = {"", "李四", "33112519900101123X", "13800000000", "2024-03-01",
-					   "木制玩具装配工", "全日制", ""};
+					   "木制玩具装配工", "全日制", "", "2024-03-01", "2027-02-28"};
 	const col *cols;
 	size_t n;
 	const char *const *ex;
+	_Static_assert(sizeof w_ex / sizeof w_ex[0] == sizeof WORKER_COLS_IMPORT / sizeof(col), "one example per column");
+	_Static_assert(sizeof ent_ex / sizeof ent_ex[0] == sizeof ENT_COLS_IMPORT / sizeof(col), "one example per column");
 	if (kind && strcmp(kind, "workers") == 0) {
 		cols = WORKER_COLS_IMPORT;
 		n = sizeof WORKER_COLS_IMPORT / sizeof(col);

@@ -177,13 +177,30 @@ export default function (T, ctx) {
     eq(d.score.items.find((i) => i.id === '1').score > 0, true, 'rubric item (一) scores')
   }])
 
-  T.push(['the roster import template and export carry the paper-contract dates', async () => {
+  T.push(['the roster import template carries the paper-contract dates, and an import sets them', async () => {
     const t = await ctx.admin.get('/api/v1/workers/template.xlsx')
     eq(t.status, 200, 'template')
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-facts-')), 't.xlsx')
     fs.writeFileSync(f, t.body)
     const x = spawnSync('unzip', ['-p', f, 'xl/*.xml'], { encoding: 'utf8' }).stdout
     assert(x.includes('纸质合同起始日期') && x.includes('纸质合同终止日期'), 'template columns')
+    // a CSV with the columns imports the dates onto the roster
+    const { e } = await enterprise('导入纸质合同企业')
+    const idn = idnum('19880808')
+    const csv = `姓名,身份证号码,入职日期,用工形式,纸质合同起始日期,纸质合同终止日期\n纸质导入,${idn},2024-03-01,全日制,2024/3/1,2027-02-28\n`
+    const r = await ctx.admin.req('POST', `/api/v1/imports?kind=workers&filename=t.csv&enterprise_id=${e.id}`, undefined, { raw: Buffer.from(csv) })
+    eq(r.status, 202, 'upload ' + r.body.toString())
+    let j
+    for (let i = 0; i < 100; i++) {
+      j = (await ctx.admin.get('/api/v1/imports/' + r.json.id)).json
+      if (j.status === 'done' || j.status === 'failed') break
+      await new Promise((res) => setTimeout(res, 100))
+    }
+    eq(j.status, 'done', 'imported ' + JSON.stringify(j.errors))
+    const w = (await ctx.admin.get(`/api/v1/workers?enterprise_id=${e.id}`)).json.items[0]
+    eq([w.paper_contract_start, w.paper_contract_end], ['2024-03-01', '2027-02-28'], 'the dates on the roster')
+    const rate = (await ctx.admin.get('/api/v1/contracts/rates')).json.items.find((x) => x.enterprise_id === e.id)
+    eq([rate.paper, rate.unsigned, rate.rate], [1, 0, 1], 'and in the rate')
   }])
 
   // ---- 17. the public address ----
