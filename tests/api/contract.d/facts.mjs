@@ -83,6 +83,13 @@ export default function (T, ctx) {
     const k = (await hr.get(`/api/v1/contracts/${old.id}`)).json
     assert(k.purged_at, 'marked purged'); eq(k.status, 'ended', 'the record stays')
     eq((await hr.get(`/api/v1/contracts/${old.id}/document.pdf`)).status, 404, 'the documents are gone')
+    // the evidence (events, proofs, checkpoint) can still be packaged; the documents are not in it
+    const z = await hr.get(`/api/v1/contracts/${old.id}/evidence.zip`)
+    eq(z.status, 200, 'the evidence package')
+    const zf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-facts-')), 'p.zip')
+    fs.writeFileSync(zf, z.body)
+    const names = spawnSync('unzip', ['-Z1', zf], { encoding: 'utf8' }).stdout
+    assert(!/\.pdf$/m.test(names), 'no document in the package: ' + names)
     eq(sql(`SELECT count(*) FROM contract_documents WHERE contract_id = ${old.id}`), '0', 'no revision left')
     assert(!JSON.stringify(k.terms).includes(w1.id_number), 'the terms are gone')
     eq(sql(`SELECT count(*) FROM evidence WHERE contract_id = ${old.id}`), leaves, 'the evidence leaves stay (their hashes are in checkpoints)')
