@@ -128,7 +128,8 @@ static int in_scope(hx_ctx *c, long long enterprise_id, long long worker_id, hx_
 		return worker_id == c->me->scope.worker_id
 			       ? 0
 			       : hx_err_set(err, HX_ENOTFOUND, "not_found", "", "合同不存在或不在您的管理范围内");
-	int rc = hx_registry_enterprise_visible(c, enterprise_id, err);
+	/* a deleted enterprise's contracts stay readable (劳动合同法 第五十条第三款) */
+	int rc = hx_registry_enterprise_in_scope(c, enterprise_id, err);
 	if (rc == HX_ENOTFOUND)
 		return hx_err_set(err, HX_ENOTFOUND, "not_found", "", "合同不存在或不在您的管理范围内");
 	return rc;
@@ -810,6 +811,10 @@ int hx_contract_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	}
 	json_object_set_new(o, "signatures", sigs);
 	json_object_set_new(o, "evidence", ev);
+	if ((rc = hx_contract_detail_standing(o, c, &k, err))) {
+		json_decref(o);
+		return rc;
+	}
 	if ((rc = hx_db_query(c->db, c->arena, &ch,
 			      "SELECT id, kind, event, status FROM contracts WHERE parent_id = ? ORDER BY id", p, 1, err))) {
 		json_decref(o);

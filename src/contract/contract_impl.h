@@ -218,5 +218,9 @@ int hx_contract_seal_make_confirmed(json_t **out, hx_ctx *c, long long enterpris
  * with it (else the holder's latest contract), and the holder is told. */
 int hx_contract_cert_revoke_by(hx_ctx *c, const char *serial, const char *reason, const char *worker_holder,
 			       hx_err *err);
+/* retention.c: adds to a contract's detail what it says of its standing for the
+ * caller: purged_at, can_sign / can_seal (only the enterprise's own HR),
+ * link_is_local and public_url. */
+int hx_contract_detail_standing(json_t *o, hx_ctx *c, const hx_contract_row *k, hx_err *err);
 
 #endif

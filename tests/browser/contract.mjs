@@ -559,6 +559,17 @@ async function oversight_pages({ open }) {
   assert(open_.total >= 1 && open_.items.every((c) => c.status === 'sent' || c.status === 'signing'), 'open contracts')
   await page.goto(BASE + '/')
   await page.locator(sel('stat-contract-rate'), { hasText: `${(rates.total.rate * 100).toFixed(1)}%` }).waitFor()
+  // the rate names its parts (electronic, paper, unsigned)
+  await page.locator(sel('stat-contract-rate-parts'), { hasText: `电子 ${rates.total.electronic}、纸质 ${rates.total.paper}、未签 ${rates.total.unsigned}` }).waitFor()
+  // a county admin on an open contract: no sign or seal button (only the
+  // enterprise's own HR signs or seals), and the warning that the links point
+  // at this machine (no HEXIE_PUBLIC_URL on the test server)
+  const mineOpen = open_.items.find((c) => !c.enterprise_signed_at) || open_.items[0]
+  await page.goto(`${BASE}/contracts/${mineOpen.id}`)
+  await page.locator(sel('contract-link-local'), { hasText: 'HEXIE_PUBLIC_URL' }).waitFor()
+  if (!mineOpen.enterprise_signed_at) await page.locator(sel('contract-sign-hr-only')).waitFor()
+  assert(await page.locator(sel('contract-sign')).count() === 0 && await page.locator(sel('contract-seal')).count() === 0, 'no sign or seal button for the admin')
+  await page.goto(BASE + '/')
   await page.locator(sel('stat-contracts-waiting'), { hasText: String(open_.total) }).waitFor()
   await page.locator(sel('stat-contracts-waiting')).click()
   await page.waitForURL((u) => u.pathname === '/contracts' && u.searchParams.get('status') === 'open')
