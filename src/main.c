@@ -293,6 +293,14 @@ static int cmd_serve(opts *o)
 	hx_store *s;
 	hx_keys keys;
 	hx_err err = {0};
+	/* the public address is checked before anything is opened */
+	const char *pub = o->public_url;
+	if (pub && ((strncmp(pub, "http://", 7) != 0 && strncmp(pub, "https://", 8) != 0) || strlen(pub) > 400 ||
+		    strpbrk(pub, " \t\r\n\"'<>"))) {
+		fprintf(stderr, "hexie: HEXIE_PUBLIC_URL / --public-url must be an http:// or https:// address (at most 400 "
+				"characters), such as https://hexie.example.gov.cn\n");
+		return 2;
+	}
 	if (open_store(&s, o, 0, &keys, o->threads + 2))
 		return 1;
 	if (in_tx(s, &keys, o, recover_fn, NULL)) {
@@ -351,12 +359,6 @@ static int cmd_serve(opts *o)
 	const char *base = o->public_url;
 	char defbase[600];
 	snprintf(defbase, sizeof defbase, "http://%s", o->listen);
-	if (base && ((strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) || strlen(base) > 400 ||
-		     strpbrk(base, " \t\r\n\"'<>"))) {
-		fprintf(stderr, "hexie: HEXIE_PUBLIC_URL / --public-url must be an http:// or https:// address (at most 400 "
-				"characters), such as https://hexie.example.gov.cn\n");
-		return 2;
-	}
 	if (hx_contract_trust_open(kd, base ? base : defbase, &err) || hx_channels_configure_from_env(&err) ||
 	    hx_idv_configure_from_env(&err)) {
 		fprintf(stderr, "hexie: %s\n", err.msg);
