@@ -320,8 +320,8 @@ static int get_timestamp(unsigned char **tst, size_t *tlen, const unsigned char 
 typedef struct built {
 	char sha[65], gen[32], tst_sha[65], sig_digest[65];
 	char *tst_b64; /* the timestamp token, kept for the evidence package */
-	char *sealed; /* the new revision as stored */
-	size_t size;
+	char *sealed; /* the bytes the signature appended, as stored (a delta) */
+	size_t size;  /* of the whole new revision */
 } built;
 
 static void built_free(built *b)
@@ -363,7 +363,13 @@ static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *c
 	hx_hex(b->sig_digest, sd, 32);
 	b->tst_b64 = hx_b64_encode(tst, tlen);
 	b->size = prep.len;
-	rc = hx_contract_doc_seal(&b->sealed, b->sha, c, prep.pdf, prep.len, err);
+	/* stored as what the update appended to the base revision */
+	long long base_len = 0;
+	hx_param bp[] = {hx_p_int(s->contract_id), hx_p_int(s->base)};
+	if ((rc = hx_db_int(c->db, &base_len, "SELECT size FROM contract_documents WHERE contract_id = ? AND version = ?",
+			    bp, 2, err)))
+		goto done;
+	rc = hx_contract_doc_seal_delta(&b->sealed, b->sha, c, prep.pdf, prep.len, (size_t)base_len, err);
 done:
 	hx_pades_prep_free(&prep);
 	free(attrs);
@@ -401,7 +407,7 @@ static int finish(hx_ctx *c, const sig_row *s, const built *b, const uint8_t *si
 	char prev_sha[65];
 	snprintf(prev_sha, sizeof prev_sha, "%s", k.doc_sha256 ? k.doc_sha256 : "");
 	int version = k.doc_version + 1;
-	if ((rc = hx_contract_doc_insert(c, k.id, version, b->sha, b->size, b->sealed, err)))
+	if ((rc = hx_contract_doc_insert(c, k.id, version, b->sha, b->size, 1, b->sealed, err)))
 		return rc;
 	hx_now_iso(now);
 	int w_after = strcmp(s->party, "worker") == 0 ? 0 : hx_contract_needs(&k, "worker");
