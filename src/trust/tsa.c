@@ -374,8 +374,35 @@ done:
 	return ok;
 }
 
-int hx_tsa_stamp_digest(unsigned char **token_der, size_t *len, hx_tsa *t,
-			const unsigned char sha256[32], hx_err *err)
+static X509_STORE *ca_store(const char *ca_pem_path);
+
+/* The check of hx_tsa_stamp_digest_verified: the response as made, against
+ * the root (the TSA certificate must chain to it), with the request's
+ * imprint and nonce; genTime from it. */
+static int root_check(TS_RESP *r, TS_REQ *q, const char *ca_pem_path, char genTime[32])
+{
+	TS_VERIFY_CTX *v = TS_REQ_to_TS_VERIFY_CTX(q, NULL);
+	X509_STORE *s = ca_store(ca_pem_path);
+	struct tm tm;
+	int ok = 0;
+	if (!v || !s)
+		goto done;
+	TS_VERIFY_CTX_set_store(v, s); /* v owns s now */
+	s = NULL;
+	TS_VERIFY_CTX_set_flags(v, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE | TS_VFY_SIGNATURE |
+					   TS_VFY_SIGNER);
+	ok = TS_RESP_verify_response(v, r) == 1 && ASN1_TIME_to_tm(TS_TST_INFO_get_time(TS_RESP_get_tst_info(r)), &tm) &&
+	     strftime(genTime, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+done:
+	X509_STORE_free(s);
+	TS_VERIFY_CTX_free(v);
+	return ok;
+}
+
+/* Both stamps: self-checked against the TSA certificate (ca_pem_path
+ * NULL), or against the root. */
+static int stamp(unsigned char **token_der, size_t *len, char genTime[32], hx_tsa *t, const unsigned char sha256[32],
+		 const char *ca_pem_path, hx_err *err)
 {
 	TS_REQ *q = NULL;
 	TS_RESP *r = NULL;
@@ -395,7 +422,7 @@ int hx_tsa_stamp_digest(unsigned char **token_der, size_t *len, hx_tsa *t,
 				resp_text(r));
 		goto done;
 	}
-	if (!self_check(r, q, t)) {
+	if (ca_pem_path ? !root_check(r, q, ca_pem_path, genTime) : !self_check(r, q, t)) {
 		rc = hx_trust_ossl_fail(err, HX_EINTERNAL, "tsa_failed", "时间戳自检失败");
 		goto done;
 	}
@@ -408,6 +435,25 @@ done:
 	BIO_free(b);
 	TS_REQ_free(q);
 	TS_RESP_free(r);
+	return rc;
+}
+
+int hx_tsa_stamp_digest(unsigned char **token_der, size_t *len, hx_tsa *t,
+			const unsigned char sha256[32], hx_err *err)
+{
+	char gen[32];
+	return stamp(token_der, len, gen, t, sha256, NULL, err);
+}
+
+int hx_tsa_stamp_digest_verified(unsigned char **token_der, size_t *len, char genTime[32], hx_tsa *t,
+				 const unsigned char sha256[32], const char *ca_pem_path, hx_err *err)
+{
+	genTime[0] = '\0';
+	if (!ca_pem_path)
+		return hx_err_set(err, HX_EINVAL, "tsa_ca", "", "缺少根证书文件");
+	int rc = stamp(token_der, len, genTime, t, sha256, ca_pem_path, err);
+	if (rc)
+		genTime[0] = '\0';
 	return rc;
 }
 
