@@ -41,7 +41,7 @@ export default function (T, ctx) {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'hexie-speed-'))
     eq(spawnSync('unzip', ['-q', tmpFile('p.zip', z.body), '-d', d]).status, 0, 'unzip')
     const ev = JSON.parse(fs.readFileSync(path.join(d, 'evidence.json'), 'utf8'))
-    const leaves = ev.events.map((x) => JSON.parse(x.leaf))
+    const leaves = ev.events.map((x) => (typeof x.leaf === 'string' ? JSON.parse(x.leaf) : x.leaf || x))
     const shaOf = {} // version → the SHA-256 the evidence gives it
     for (const l of leaves) if ((l.kind === 'sent' || l.kind === 'signed') && l.detail) shaOf[l.detail.version] = l.detail.sha256
     const versions = []
