@@ -170,7 +170,7 @@ int hx_contract_by_link(hx_contract_row *out, hx_ctx *c, const char *token, hx_e
  * 32000-1 §7.5.6: the earlier bytes stay untouched, which is what keeps
  * the first signature valid), so it is stored as those appended bytes only
  * (delta = 1, migration 010), deflated and then sealed: the update is
- * mostly the zero-filled /Contents room, ~36 KB that deflate to ~5 KB.
+ * mostly the zero-filled /Contents room: ~36 KB that deflate to ~3 KB.
  * Reading version N joins the last whole copy at or before N with the
  * deltas after it and checks the SHA-256 of the result against the one
  * stored for N. Rows written before migration 010 are whole copies. */
