@@ -67,16 +67,25 @@ int hx_contract_needs(const hx_contract_row *k, const char *party);
 /* "worker", "enterprise" or NULL when nobody can sign now. */
 const char *hx_contract_turn(const hx_contract_row *k);
 
-/* Documents: version 1 is the frozen text; each signature adds one. The
- * PDF is returned malloc'd. */
+/* Documents: version 1 is the frozen text; each signature adds one, stored
+ * as the bytes its incremental update appended to the version before
+ * (contract.c). The whole PDF of any version is returned malloc'd, its
+ * SHA-256 checked against the stored one. */
 int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *c, long long id, int version,
 			hx_err *err);
+/* A whole copy (version 1). */
 int hx_contract_doc_put(hx_ctx *c, long long id, int version, const unsigned char *pdf, size_t len,
 			char sha_out[65], hx_err *err);
-/* The same in two steps: sealing (no store access) and the insert. */
+/* The same in two steps: sealing (no store access) and the insert. The
+ * delta form seals only pdf[base_len..len), the bytes appended to the
+ * version before (whose length is base_len); sha is of the whole pdf.
+ * Insert with delta = 1 for what hx_contract_doc_seal_delta sealed; size
+ * is the whole revision's. */
 int hx_contract_doc_seal(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len, hx_err *err);
-int hx_contract_doc_insert(hx_ctx *c, long long id, int version, const char *sha, size_t size, const char *sealed,
-			   hx_err *err);
+int hx_contract_doc_seal_delta(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len,
+			       size_t base_len, hx_err *err);
+int hx_contract_doc_insert(hx_ctx *c, long long id, int version, const char *sha, size_t size, int delta,
+			   const char *sealed, hx_err *err);
 
 /* ---- evidence (evidence.c) ---- */
 /* Appends one event (kind, actor, detail: stolen) in the caller's write

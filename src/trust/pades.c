@@ -16,6 +16,7 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -349,18 +350,60 @@ done:
 	return rc;
 }
 
+/* The public key of a signer's certificate, by the certificate's SHA-256.
+ * OpenSSL 3.0 parses a certificate's key through its provider decoders,
+ * which cost more than the ECDSA verification itself (a tenth of a
+ * contract signature), and a signer's certificate comes back at every
+ * signature it makes. The bytes decide the key, so nothing is trusted that
+ * was not parsed; EVP_PKEY is reference-counted and only read. */
+#define PUBKEY_CACHE 64
+static pthread_mutex_t pubkey_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	unsigned char sha[32];
+	EVP_PKEY *pk;
+} pubkey_cache[PUBKEY_CACHE];
+static unsigned pubkey_next;
+
+/* A reference to the key of cert_der (EVP_PKEY_free it), or NULL. */
+static EVP_PKEY *cert_pubkey(const unsigned char *cert_der, size_t cert_len)
+{
+	unsigned char sha[32];
+	EVP_PKEY *pk = NULL;
+	if (EVP_Digest(cert_der, cert_len, sha, NULL, EVP_sha256(), NULL) != 1)
+		return NULL;
+	pthread_mutex_lock(&pubkey_mu);
+	for (int i = 0; i < PUBKEY_CACHE && !pk; i++)
+		if (pubkey_cache[i].pk && memcmp(pubkey_cache[i].sha, sha, 32) == 0 && EVP_PKEY_up_ref(pubkey_cache[i].pk))
+			pk = pubkey_cache[i].pk;
+	pthread_mutex_unlock(&pubkey_mu);
+	if (pk)
+		return pk;
+	const unsigned char *in = cert_der;
+	X509 *x = d2i_X509(NULL, &in, (long)cert_len);
+	pk = x ? X509_get_pubkey(x) : NULL;
+	X509_free(x);
+	if (pk && EVP_PKEY_up_ref(pk)) {
+		pthread_mutex_lock(&pubkey_mu);
+		unsigned i = pubkey_next++ % PUBKEY_CACHE;
+		EVP_PKEY_free(pubkey_cache[i].pk);
+		memcpy(pubkey_cache[i].sha, sha, 32);
+		pubkey_cache[i].pk = pk;
+		pthread_mutex_unlock(&pubkey_mu);
+	}
+	return pk;
+}
+
 int hx_cms_check_signature(const unsigned char *attrs, size_t attrs_len, const unsigned char *sig,
 			   size_t sig_len, const unsigned char *cert_der, size_t cert_len, hx_err *err)
 {
 	unsigned char *der = NULL;
 	size_t der_len = 0;
-	X509 *x = NULL;
+	EVP_PKEY *pk = NULL;
 	EVP_MD_CTX *c = NULL;
 	int rc;
 	if ((rc = cert_check(cert_der, cert_len, err)) || (rc = sig_der(&der, &der_len, sig, sig_len, err)))
 		goto done;
-	const unsigned char *in = cert_der;
-	EVP_PKEY *pk = (x = d2i_X509(NULL, &in, (long)cert_len)) ? X509_get0_pubkey(x) : NULL;
+	pk = cert_pubkey(cert_der, cert_len);
 	if (!pk || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC) {
 		rc = hx_err_set(err, HX_EINVAL, "bad_certificate", "certificate", "签名证书不是 ECDSA 证书");
 		goto done;
@@ -375,7 +418,7 @@ int hx_cms_check_signature(const unsigned char *attrs, size_t attrs_len, const u
 done:
 	ERR_clear_error();
 	EVP_MD_CTX_free(c);
-	X509_free(x);
+	EVP_PKEY_free(pk);
 	free(der);
 	return rc;
 }

@@ -61,6 +61,14 @@ int hx_tsa_stamp(unsigned char **resp_der, size_t *len, hx_tsa *t,
 int hx_tsa_stamp_digest(unsigned char **token_der, size_t *len, hx_tsa *t,
 			const unsigned char sha256[32], hx_err *err);
 
+/* hx_tsa_stamp_digest with the token checked as hx_tsa_verify_token
+ * checks one (the TSA certificate chained to the root of ca_pem_path, the
+ * signature, the imprint; and the nonce), on the response as made, before
+ * it is encoded: a caller that would verify the token it just got need not
+ * parse it again. genTime as hx_tsa_verify_token gives it. */
+int hx_tsa_stamp_digest_verified(unsigned char **token_der, size_t *len, char genTime[32], hx_tsa *t,
+				 const unsigned char sha256[32], const char *ca_pem_path, hx_err *err);
+
 /* Verifies a DER TimeStampToken: its signature by a TSA certificate (carried
  * in the token) that chains to the CA in ca_pem_path and is for
  * timeStamping, and its SHA-256 message imprint against sha256. On success

@@ -407,6 +407,31 @@ static void test_check_cert_refuses_expired_foreign_and_garbage(void **s)
 	free(der);
 }
 
+/* A verified chain is remembered (the signer's certificate comes back at
+ * completion), but only within the window in which it is valid: the time
+ * is checked on every call, and other bytes are verified afresh. */
+static void test_check_cert_remembers_the_chain_not_the_time(void **s)
+{
+	(void)s;
+	unsigned char *der = NULL;
+	size_t n = 0;
+	char serial[33];
+	hx_err e = {0};
+	long long now = (long long)time(NULL);
+	issue(&der, &n, serial, fx.ca, now - 60, now + DAY);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(hx_ca_check_cert(fx.ca, der, n, now, &e), 0);
+	assert_int_equal(hx_ca_check_cert(fx.ca, der, n, now + 2 * DAY, &e), HX_EINVAL);
+	assert_string_equal(e.key, "cert_expired");
+	assert_int_equal(hx_ca_check_cert(fx.ca, der, n, now - 3600, &e), HX_EINVAL);
+	assert_string_equal(e.key, "cert_expired");
+	assert_int_equal(hx_ca_check_cert(fx.ca, der, n, now, &e), 0);
+	der[n - 3] ^= 0x01; /* the remembered certificate with a flipped bit */
+	assert_int_equal(hx_ca_check_cert(fx.ca, der, n, now, &e), HX_EINVAL);
+	assert_string_equal(e.key, "cert_untrusted");
+	free(der);
+}
+
 static void test_crl_verifies_with_openssl_and_lists_the_serials(void **s)
 {
 	(void)s;
@@ -587,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_non_p256_keys_are_refused_as_bad_key),
 		cmocka_unit_test(test_bad_names_and_validity_are_refused),
 		cmocka_unit_test(test_check_cert_refuses_expired_foreign_and_garbage),
+		cmocka_unit_test(test_check_cert_remembers_the_chain_not_the_time),
 		cmocka_unit_test(test_crl_verifies_with_openssl_and_lists_the_serials),
 		cmocka_unit_test(test_ec_verify_accepts_raw_and_der_and_refuses_other_data),
 		cmocka_unit_test(test_seal_key_signs_and_a_wrong_key_cannot_open_it),

@@ -303,6 +303,58 @@ static void test_token_fails_under_another_ca(void **s)
 	rm_tree(other);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+	char tmp[PATH_MAX + 8], buf[8192];
+	snprintf(tmp, sizeof tmp, "%s.tmp", to);
+	FILE *in = fopen(from, "rb"), *out = fopen(tmp, "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	size_t k;
+	while ((k = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, k, out), k);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(rename(tmp, to), 0); /* a new file where the old one was */
+}
+
+/* The stamp checked against the root as it is made gives the time the
+ * token verifies with; under another root it gives no token. The root
+ * file is read again when it changes. */
+static void test_stamp_verified_against_the_root_as_made(void **s)
+{
+	(void)s;
+	unsigned char d[32], *tok = NULL;
+	size_t n = 0;
+	char ca[PATH_MAX], other[PATH_MAX], oca[PATH_MAX], swap[PATH_MAX], when[32], again[32];
+	hx_err e = {0};
+	sha256(d, "劳动合同 第 2 号，签名事件");
+	path_in(ca, fx.dir, "ca.crt");
+	assert_int_equal(hx_tsa_stamp_digest_verified(&tok, &n, when, fx.tsa, d, ca, &e), 0);
+	assert_non_null(tok);
+	assert_int_equal(strlen(when), 20);
+	assert_int_equal(hx_tsa_verify_token(tok, n, d, ca, again, &e), 0);
+	assert_string_equal(when, again);
+
+	make_tmpdir(other);
+	assert_int_equal(hx_tsa_keys_make(other, &e), 0);
+	path_in(oca, other, "ca.crt");
+	unsigned char *none = NULL;
+	size_t nn = 0;
+	assert_int_equal(hx_tsa_stamp_digest_verified(&none, &nn, when, fx.tsa, d, oca, &e), HX_EINTERNAL);
+	assert_null(none);
+	assert_string_equal(when, "");
+
+	/* the same path, first our root, then replaced by the other one */
+	path_in(swap, other, "root.crt");
+	copy_file(ca, swap);
+	assert_int_equal(hx_tsa_verify_token(tok, n, d, swap, again, &e), 0);
+	copy_file(oca, swap);
+	assert_int_equal(hx_tsa_verify_token(tok, n, d, swap, again, &e), HX_EINVAL);
+	free(tok);
+	rm_tree(other);
+}
+
 static void test_truncated_token_is_invalid(void **s)
 {
 	(void)s;
@@ -596,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_stamped_digest_verifies_with_its_gen_time),
 		cmocka_unit_test(test_stamped_digest_fails_for_another_digest),
 		cmocka_unit_test(test_token_fails_under_another_ca),
+		cmocka_unit_test(test_stamp_verified_against_the_root_as_made),
 		cmocka_unit_test(test_truncated_token_is_invalid),
 		cmocka_unit_test(test_openssl_query_answered_passes_openssl_verify),
 		cmocka_unit_test(test_garbage_request_gives_rejection_response),
