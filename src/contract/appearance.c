@@ -21,7 +21,7 @@
 
 #include "../core/timeutil.h"
 
-#define PX_PER_PT 2.0           /* the image's resolution: 144 dpi */
+#define PX_PER_PT 1.5           /* the image's resolution: 108 dpi (each revision stores it: point 19 caps a signature at 16 KB) */
 #define SEAL_MAX_D (40.0 * 72.0 / 25.4) /* a company seal is 40 mm across */
 #define DATE_H 16.0             /* points kept below the mark for its date */
 #define SEAL_R 0.902, 0.0, 0.071 /* #E60012, the red of seal ink */

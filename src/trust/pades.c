@@ -1700,7 +1700,7 @@ static int deflate_plane(unsigned char **out, size_t *outlen, const unsigned cha
 {
 	uLongf zl = compressBound((uLong)n);
 	unsigned char *z = malloc(zl);
-	if (!z || compress2(z, &zl, in, (uLong)n, 6) != Z_OK) {
+	if (!z || compress2(z, &zl, in, (uLong)n, 9) != Z_OK) {
 		free(z);
 		return -1;
 	}
