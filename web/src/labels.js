@@ -163,6 +163,9 @@ export const DEFAULT_ORG_KINDS = [
   { key: 'mediation', name: '调解组织' },
   { key: 'task_force', name: '专班' },
   { key: 'enterprise_org', name: '企业' },
+  { key: 'labor_inspection', name: '劳动保障监察机构' },
+  { key: 'arbitration', name: '劳动人事争议仲裁委员会' },
+  { key: 'court', name: '人民法院' },
 ]
 
 export const ENTERPRISE_FLAGS = [
