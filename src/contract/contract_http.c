@@ -194,14 +194,18 @@ static int case_args(access_case *out, hx_req *r, hx_err *err)
 	return 0;
 }
 
+/* The enterprise party: its own HR (contract.draft in its scope). */
+static int enterprise_party(const hx_principal *me, long long enterprise_id)
+{
+	return hx_can(me, HX_PERM_CONTRACT_DRAFT) && me->scope.kind == HX_SCOPE_ENTERPRISE &&
+	       me->scope.enterprise_id == enterprise_id;
+}
+
 /* Whether the caller may take the documents with full ID numbers: the
- * enterprise party's own HR, or a role with pii.read (k is in scope). */
+ * enterprise party, or a role with pii.read (k is in scope). */
 static int may_take_documents(const hx_principal *me, const hx_contract_row *k)
 {
-	if (hx_can(me, HX_PERM_PII_READ))
-		return 1;
-	return hx_can(me, HX_PERM_CONTRACT_DRAFT) && me->scope.kind == HX_SCOPE_ENTERPRISE &&
-	       me->scope.enterprise_id == k->enterprise_id;
+	return hx_can(me, HX_PERM_PII_READ) || enterprise_party(me, k->enterprise_id);
 }
 
 static int documents_forbidden(hx_err *err)
@@ -391,6 +395,11 @@ static int h_get(hx_req *r)
 		json_decref(out);
 		return hx_req_fail(r, &err); /* the server rolls back */
 	}
+	/* the worker's signing link is the employer's to pass on, nobody else's */
+	if (!enterprise_party(&r->me, json_integer_value(json_object_get(out, "enterprise_id")))) {
+		json_object_del(out, "link");
+		json_object_del(out, "link_path");
+	}
 	return hx_req_json(r, 200, out);
 }
 
@@ -435,7 +444,13 @@ static int h_qr(hx_req *r)
 	hx_err err = {0};
 	char *tok = NULL, *svg = NULL;
 	size_t len = 0;
-	if (hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err) || hx_contract_link(&tok, &r->ctx, &k, &err))
+	if (hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err))
+		return hx_req_fail(r, &err);
+	if (!enterprise_party(&r->me, k.enterprise_id)) {
+		hx_err_set(&err, HX_EPERM, "forbidden", "", "签署链接只交给用人单位转交职工");
+		return hx_req_fail(r, &err);
+	}
+	if (hx_contract_link(&tok, &r->ctx, &k, &err))
 		return hx_req_fail(r, &err);
 	char *url = hx_arena_printf(r->ctx.arena, "%s/s/%s", hx_cenv.base_url, tok);
 	free(tok);

@@ -84,7 +84,9 @@ export default function (T, ctx) {
     assert(/身份号码/.test(r.json.error.message), 'says why: ' + r.json.error.message)
     eq((await off.get(`/api/v1/contracts/${k.id}/evidence.zip`)).status, 403, 'package: no pii.read')
     // the administrator oversees the county but is not a party and lacks pii.read
-    eq((await ctx.admin.get(`/api/v1/contracts/${k.id}`)).status, 200, 'admin detail')
+    const ad = await ctx.admin.get(`/api/v1/contracts/${k.id}`)
+    eq(ad.status, 200, 'admin detail')
+    assert(ad.json.terms.worker.id_number.includes('*'), 'masked for the administrator')
     eq((await ctx.admin.get(`/api/v1/contracts/${k.id}/document.pdf`)).status, 403, 'admin PDF')
     eq((await ctx.admin.get(`/api/v1/contracts/${k.id}/evidence.zip`)).status, 403, 'admin package')
     // another area's officer: the contract does not exist for them
@@ -313,5 +315,18 @@ export default function (T, ctx) {
     eq(x.json.error.code, 'password_change_required', 'password_change_required')
     eq((await d.del('/api/v1/session')).status, 204, 'logout')
     eq((await d.get('/api/v1/session')).status, 401, 'logged out')
+  }])
+
+  T.push(["access: the worker's signing link and its QR code go only to the enterprise party", async () => {
+    const w = await newWorker()
+    const k = await sent(w)
+    let r = await ctx.hr.get(`/api/v1/contracts/${k.id}`)
+    assert(r.json.link && r.json.link_path, 'HR has the link')
+    eq((await ctx.hr.get(`/api/v1/contracts/${k.id}/qr.svg`)).status, 200, 'HR has the QR code')
+    r = await ctx.admin.get(`/api/v1/contracts/${k.id}`)
+    eq(r.status, 200, 'admin reads the contract')
+    eq(r.json.link, undefined, 'but not the link')
+    eq(r.json.link_path, undefined, 'nor its path')
+    eq((await ctx.admin.get(`/api/v1/contracts/${k.id}/qr.svg`)).status, 403, 'nor the QR code')
   }])
 }
