@@ -17,6 +17,7 @@
 #include "contract/contract.h"
 #include "notify/notify.h"
 #include "trust/channels.h"
+#include "trust/idv.h"
 #include "core/arena.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -254,13 +255,19 @@ static void *import_loop(void *arg)
 	return NULL;
 }
 
+struct message_worker {
+	hx_store *store;
+	const hx_keys *keys;
+};
+
 /* Sends queued messages (SMS gateway, SMTP) outside any transaction. */
 static void *message_loop(void *arg)
 {
-	hx_store *s = arg;
+	struct message_worker *w = arg;
+	hx_store *s = w->store;
 	while (!stop_flag) {
 		hx_err err = {0};
-		int n = hx_messages_deliver_pending(s, 20, &err);
+		int n = hx_messages_deliver_pending(s, w->keys, 20, &err);
 		if (n < 0)
 			hx_log(HX_LOG_ERROR, "messages: %s", err.msg);
 		for (int i = 0; i < (n == 20 ? 1 : 10) && !stop_flag; i++)
@@ -288,7 +295,18 @@ static int cmd_serve(opts *o)
 	}
 	hx_server_config cfg = {.listen = o->listen, .threads = o->threads, .web_dir = o->web,
 				.data_dir = o->data, .var_dir = o->var, .session_idle = o->session_idle,
-				.session_max = o->session_max, .secure_cookie = o->secure_cookie};
+				.session_max = o->session_max, .secure_cookie = o->secure_cookie, .demo = o->demo};
+	/* demo mode: with no SMS gateway, codes and links are shown in the
+	 * outbox page; without it they are shown to nobody */
+	hx_channels_set_demo(o->demo);
+	long long sealed_n = 0;
+	if (hx_messages_seal_existing(s, &keys, &sealed_n, &err)) {
+		fprintf(stderr, "hexie: %s\n", err.msg);
+		hx_store_close(s);
+		return 1;
+	}
+	if (sealed_n)
+		hx_log(HX_LOG_INFO, "sealed %lld outbox messages stored in clear", sealed_n);
 	hx_server *srv;
 	if (hx_server_new(&srv, &cfg, s, &keys, &err)) {
 		fprintf(stderr, "hexie: %s\n", err.msg);
@@ -324,7 +342,8 @@ static int cmd_serve(opts *o)
 	const char *base = getenv("HEXIE_BASE_URL");
 	char defbase[600];
 	snprintf(defbase, sizeof defbase, "http://%s", o->listen);
-	if (hx_contract_trust_open(kd, base && *base ? base : defbase, &err) || hx_channels_configure_from_env(&err)) {
+	if (hx_contract_trust_open(kd, base && *base ? base : defbase, &err) || hx_channels_configure_from_env(&err) ||
+	    hx_idv_configure_from_env(&err)) {
 		fprintf(stderr, "hexie: %s\n", err.msg);
 		return 1;
 	}
@@ -342,10 +361,14 @@ static int cmd_serve(opts *o)
 	struct import_worker iw = {s, &keys, o->data};
 	pthread_t th, mth;
 	pthread_create(&th, NULL, import_loop, &iw);
-	pthread_create(&mth, NULL, message_loop, s);
-	hx_log(HX_LOG_INFO, "hexie %s serving http://%s (%s store, messages: %s, TSA: %s)", HX_VERSION, o->listen,
-	       hx_store_kind_of(s) == HX_STORE_PG ? "PostgreSQL" : "SQLite", hx_channels_describe(),
-	       getenv("HEXIE_TSA_URL") && *getenv("HEXIE_TSA_URL") ? "external" : "built-in");
+	struct message_worker mw = {s, &keys};
+	pthread_create(&mth, NULL, message_loop, &mw);
+	hx_log(HX_LOG_INFO, "hexie %s serving http://%s (%s store, messages: %s, TSA: %s, identity: %s%s)", HX_VERSION,
+	       o->listen, hx_store_kind_of(s) == HX_STORE_PG ? "PostgreSQL" : "SQLite", hx_channels_describe(),
+	       getenv("HEXIE_TSA_URL") && *getenv("HEXIE_TSA_URL") ? "external" : "built-in",
+	       hx_idv_configured() ? "provider" : "employer record only", o->demo ? ", DEMO MODE" : "");
+	if (!o->demo && !hx_channels_sms_configured())
+		hx_log(HX_LOG_INFO, "no SMS gateway (HEXIE_SMS_URL) and not --demo: one-time codes cannot be sent");
 	while (!stop_flag)
 		pause();
 	hx_log(HX_LOG_INFO, "stopping");
@@ -776,10 +799,18 @@ static const char *help_for(const char *cmd)
 {
 	if (strcmp(cmd, "serve") == 0)
 		return "usage: hexie serve [--listen HOST:PORT] [--threads N] [--web DIR] [--db URL] [--var DIR]\n"
-		       "                   [--session-idle SECONDS] [--session-max SECONDS] [--secure-cookie]\n"
+		       "                   [--session-idle SECONDS] [--session-max SECONDS] [--secure-cookie] [--demo]\n"
 		       "Serves the web app and the API. Environment: HEXIE_LISTEN, HEXIE_THREADS, HEXIE_WEB,\n"
 		       "HEXIE_DB, HEXIE_VAR, HEXIE_SESSION_IDLE, HEXIE_SESSION_MAX, HEXIE_SECURE_COOKIE=1 (behind TLS),\n"
-		       "HEXIE_TRUST_PROXY=1 (take the client address from X-Real-IP), HEXIE_ACCESS_LOG=1.\n";
+		       "HEXIE_TRUST_PROXY=1 (take the client address from X-Real-IP), HEXIE_ACCESS_LOG=1.\n"
+		       "Messages: HEXIE_SMS_URL (SMS gateway), HEXIE_SMTP_URL … (see docs/operations.md).\n"
+		       "Identity: HEXIE_IDV_URL (real-name provider, 运营商三要素: name, ID number and the phone's\n"
+		       "owner, checked at the worker's identity step; HEXIE_IDV_TOKEN, HEXIE_IDV_TIMEOUT_MS). Without\n"
+		       "it identities rest on the employer's roster and a code; a deployment should configure one.\n"
+		       "--demo  demo mode (演示模式): with no SMS gateway, one-time codes and signing links are kept\n"
+		       "        in the outbox and shown to administrators (GET /api/v1/outbox, the 发件箱 page).\n"
+		       "        Without --demo they are shown to nobody: the outbox answers 403 demo_only, and\n"
+		       "        with no HEXIE_SMS_URL sending a code fails (409 sms_unavailable).\n";
 	if (strcmp(cmd, "init") == 0)
 		return "usage: hexie init [--demo] [--db URL] [--var DIR] [--data DIR]\n"
 		       "Creates VAR/ and its keys, migrates the store, loads the county's areas and the\n"
@@ -808,9 +839,12 @@ static const char *help_for(const char *cmd)
 		       "1 with errors, 2 when the input is unusable. --date: the day of the check (default today).\n";
 	if (strcmp(cmd, "verify") == 0)
 		return "usage: hexie verify PACKAGE.zip [--ca ROOT.crt] [--log-key LOG-KEY.pem]\n"
-		       "Checks a contract's evidence package (证据包) offline: the PDF's signatures and\n"
-		       "timestamps, each event's hash, the Merkle inclusion proofs, the checkpoint's\n"
-		       "signature and the document hashes. Prints a JSON report; exit 0 when everything\n"
+		       "Checks a contract's evidence package (证据包) offline: the signed manifest (every\n"
+		       "file by its hash, nothing added or missing), the contract's chain of events (none\n"
+		       "dropped, reordered, duplicated or from another contract) and their count, the PDF's\n"
+		       "signatures and timestamps, each event's hash, the Merkle inclusion proofs, the\n"
+		       "checkpoint's signature and the document hashes. Prints a JSON report (\"reason\"\n"
+		       "says what failed); exit 0 when everything\n"
 		       "holds, 1 when something does not, 2 when the package is unusable. Without --ca and\n"
 		       "--log-key the package's own copies are used: compare their fingerprints with the\n"
 		       "platform's.\n";

@@ -21,6 +21,7 @@
 #include "../registry/registry.h"
 #include "../registry/registry_impl.h"
 #include "../trust/channels.h"
+#include "../trust/idv.h"
 
 hx_contract_env hx_cenv;
 
@@ -74,7 +75,8 @@ const char *hx_contract_turn(const hx_contract_row *k)
 	" k.effective_date AS effective_date, k.term_end AS term_end, k.terms_enc AS terms_enc, k.lint AS lint,"     \
 	" k.term_type AS term_type, k.term_start AS term_start, k.job AS job, k.monthly_wage AS monthly_wage,"      \
 	" k.ended_at AS ended_at, k.closed_reason AS closed_reason, k.created_at AS created_at, k.updated_at AS updated_at," \
-	" w.name AS worker_name, w.id_hash AS worker_id_hash, w.phone AS worker_phone, e.name AS enterprise_name"   \
+	" w.name AS worker_name, w.id_hash AS worker_id_hash,"                                                      \
+	" CASE WHEN k.status = 'draft' THEN w.phone ELSE k.worker_phone END AS worker_phone, e.name AS enterprise_name" \
 	" FROM contracts k JOIN workers w ON w.id = k.worker_id JOIN enterprises e ON e.id = k.enterprise_id"
 
 static int row_fill(hx_contract_row *k, hx_ctx *c, hx_rows *r, hx_err *err)
@@ -345,35 +347,10 @@ static int draft_fields(json_t **terms_out, const char **kind, const char **orde
 	if (ex)
 		json_object_set(terms, "extra_clauses", ex);
 	json_object_set_new(terms, "kind", json_string(strcmp(*kind, "part_time") == 0 ? "part_time" : "full_time"));
-	char today[11];
-	hx_today(today);
-	json_object_set_new(terms, "sign_date", json_string(today));
+	/* no sign_date: the day a contract is signed is each party's own
+	 * (drawn with each signature), never the day HR drafted it */
 	(void)c;
 	*terms_out = terms;
-	return 0;
-}
-
-/* Lint for the kinds that are labor contracts; amendments and certificates
- * are checked against their original's terms elsewhere. */
-static int lint_terms(json_t **lint, int *nerr, hx_ctx *c, const char *kind, json_t *terms, hx_err *err)
-{
-	(void)c;
-	if (strcmp(kind, "full_time") != 0 && strcmp(kind, "part_time") != 0) {
-		*lint = json_pack("{s:[],s:[]}", "errors", "warnings");
-		*nerr = 0;
-		return 0;
-	}
-	json_t *copy = json_deep_copy(terms);
-	json_object_del(copy, "extra_clauses");
-	int rc = hx_contract_lint(lint, copy, hx_cenv.wages, NULL, err);
-	json_decref(copy);
-	if (rc) /* unusable terms: keep the draft, show why */
-	{
-		*lint = json_pack("{s:[{s:s,s:s,s:s}],s:[]}", "errors", "code", err->key, "field", err->field, "message",
-				  err->msg, "warnings");
-		hx_err_clear(err);
-	}
-	*nerr = (int)json_array_size(json_object_get(*lint, "errors"));
 	return 0;
 }
 
@@ -382,12 +359,163 @@ static const char *template_of(const char *kind)
 	return kind;
 }
 
-static int write_terms(hx_ctx *c, long long id, const char *kind, json_t *terms, hx_err *err)
+/* What the legal check of a draft needs to know besides its terms. */
+typedef struct draft_ref {
+	long long id;        /* the contract checked (0 before it exists) */
+	long long worker_id; /* its roster entry */
+	long long parent_id; /* the contract it renews or changes */
+	const char *event;   /* new, renew, change, rescind, terminate */
+} draft_ref;
+
+/* 第十九条第二款 (同一用人单位与同一劳动者只能约定一次试用期): whether the
+ * person already had a labor contract with a probation at this enterprise
+ * (signed, or since ended), other than ref->id. The person is the ID
+ * number, not the roster row: a rehire is a new row of the same person. */
+static int had_probation(int *out, hx_ctx *c, const draft_ref *ref, hx_err *err)
+{
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(ref->worker_id), hx_p_int(ref->id)};
+	*out = 0;
+	int rc = hx_db_query(c->db, c->arena, &r,
+			     "SELECT k.terms_enc AS terms_enc FROM contracts k JOIN workers w ON w.id = k.worker_id"
+			     " JOIN workers me ON me.id = ? AND me.enterprise_id = k.enterprise_id"
+			     " AND (me.id = w.id OR me.id_hash = w.id_hash)"
+			     " WHERE k.kind IN ('full_time', 'part_time') AND k.status IN ('signed', 'ended') AND k.id <> ?"
+			     " ORDER BY k.id",
+			     p, 2, err);
+	for (int i = 0; !rc && !*out && i < r->nrows; i++) {
+		char *plain = NULL;
+		if ((rc = hx_open(&plain, c->keys->pii, hx_rows_get(r, i, "terms_enc"), "contracts.terms", err)))
+			break;
+		json_t *t = json_loads(plain, 0, NULL);
+		free(plain);
+		json_t *pm = json_object_get(t, "probation_months");
+		*out = json_is_integer(pm) && json_integer_value(pm) > 0;
+		json_decref(t);
+	}
+	return rc;
+}
+
+/* The facts of the contract data the check reads under "prior" (set here,
+ * never taken from HR's input): prior.had_probation, and for a renewal
+ * prior.contract_end, the renewed contract's end, from which the 第十条
+ * one-month limit runs instead of the hire date. */
+static int prior_facts(json_t *copy, hx_ctx *c, const draft_ref *ref, hx_err *err)
+{
+	json_t *prior = json_object_get(copy, "prior");
+	if (!prior) {
+		prior = json_object();
+		json_object_set_new(copy, "prior", prior);
+	}
+	if (!json_is_object(prior)) /* the check reports the wrong type */
+		return 0;
+	json_object_del(prior, "had_probation");
+	json_object_del(prior, "contract_end");
+	json_t *pm = json_object_get(copy, "probation_months");
+	int had = 0, rc;
+	if (ref && ref->worker_id && json_is_integer(pm) && json_integer_value(pm) > 0) {
+		if ((rc = had_probation(&had, c, ref, err)))
+			return rc;
+		json_object_set_new(prior, "had_probation", json_boolean(had));
+	}
+	if (ref && ref->parent_id && ref->event && strcmp(ref->event, "renew") == 0) {
+		hx_rows *r;
+		hx_param p[] = {hx_p_int(ref->parent_id)};
+		if ((rc = hx_db_query(c->db, c->arena, &r, "SELECT term_end FROM contracts WHERE id = ?", p, 1, err)))
+			return rc;
+		const char *end = r->nrows == 1 ? hx_rows_get(r, 0, "term_end") : NULL;
+		const char *start = json_string_value(json_object_get(json_object_get(copy, "term"), "start"));
+		char before[11];
+		if (!end && start && hx_date_parse(start, NULL, NULL, NULL) == 0) {
+			hx_date_add_days(before, start, -1); /* the renewal follows the old term */
+			end = before;
+		}
+		if (end)
+			json_object_set_new(prior, "contract_end", json_string(end));
+		else /* nothing to count the month from: not the hire date */
+			json_object_del(copy, "hire_date");
+	}
+	return 0;
+}
+
+/* Adds an error per field the document would print blank (a signed PDF
+ * cannot be completed by hand), unless the check named that field already. */
+static int unfilled(json_t *errors, const char *template_id, const json_t *terms, hx_err *err)
+{
+	const hx_template *t;
+	json_t *missing = NULL;
+	int rc;
+	if ((rc = hx_template_find(&t, hx_cenv.templates, template_id, err)) ||
+	    (rc = hx_contract_render_missing(&missing, t, terms, err)))
+		return rc;
+	size_t i, j;
+	json_t *m, *e;
+	json_array_foreach(missing, i, m) {
+		const char *f = json_string_value(m), *label = hx_contract_field_label(f);
+		int known = 0;
+		json_array_foreach(errors, j, e) {
+			known |= strcmp(json_string_value(json_object_get(e, "field")) ?: "", f) == 0;
+		}
+		if (known)
+			continue;
+		char msg[300];
+		snprintf(msg, sizeof msg, "文书中的“%s”（%s）尚未填写：已签署的文书不能再手工补填，请填写后再发送",
+			 label ? label : f, f);
+		json_array_append_new(errors, json_pack("{s:s,s:s,s:s}", "code", "unfilled_field", "field", f, "message", msg));
+	}
+	json_decref(missing);
+	return 0;
+}
+
+/* The legal check of a draft (labor contracts: hx_contract_lint, as of
+ * today — at sending, the day of sending), and for every kind the fields
+ * its document would leave blank (unfilled_field). */
+static int lint_terms(json_t **lint, int *nerr, hx_ctx *c, const char *kind, json_t *terms, const draft_ref *ref,
+		      hx_err *err)
+{
+	int rc = 0;
+	*lint = NULL;
+	if (strcmp(kind, "full_time") != 0 && strcmp(kind, "part_time") != 0)
+		*lint = json_pack("{s:[],s:[]}", "errors", "warnings");
+	else {
+		json_t *copy = json_deep_copy(terms);
+		json_object_del(copy, "extra_clauses");
+		/* 第十条、第八十二条: the one-month check runs with today's date */
+		json_object_del(copy, "sign_date");
+		if (!(rc = prior_facts(copy, c, ref, err)))
+			rc = hx_contract_lint(lint, copy, hx_cenv.wages, NULL, err);
+		json_decref(copy);
+		if (rc == HX_EBADREQ || rc == HX_EINVAL) { /* unusable terms: keep the draft, show why */
+			*lint = json_pack("{s:[{s:s,s:s,s:s}],s:[]}", "errors", "code", err->key, "field", err->field,
+					  "message", err->msg, "warnings");
+			hx_err_clear(err);
+			rc = 0;
+		}
+		if (rc)
+			return rc;
+	}
+	json_t *errors = json_object_get(*lint, "errors");
+	if ((rc = unfilled(errors, template_of(kind), terms, err))) {
+		if (rc != HX_EBADREQ && rc != HX_EINVAL) {
+			json_decref(*lint);
+			*lint = NULL;
+			return rc;
+		}
+		json_array_append_new(errors, json_pack("{s:s,s:s,s:s}", "code", err->key, "field", err->field, "message",
+							 err->msg));
+		hx_err_clear(err);
+	}
+	*nerr = (int)json_array_size(errors);
+	return 0;
+}
+
+static int write_terms(hx_ctx *c, const draft_ref *ref, const char *kind, json_t *terms, hx_err *err)
 {
 	json_t *lint = NULL;
 	int nerr = 0, rc;
+	long long id = ref->id;
 	char *sealed = NULL, *lint_text = NULL, now[21];
-	if ((rc = lint_terms(&lint, &nerr, c, kind, terms, err)) || (rc = sealed_terms(&sealed, c, terms, err)))
+	if ((rc = lint_terms(&lint, &nerr, c, kind, terms, ref, err)) || (rc = sealed_terms(&sealed, c, terms, err)))
 		goto done;
 	lint_text = json_dumps(lint, JSON_COMPACT);
 	hx_now_iso(now);
@@ -440,8 +568,10 @@ static int create_with(json_t **out, hx_ctx *c, long long worker_id, const char 
 	long long eid = 0, id = 0;
 	int rc;
 	if ((rc = roster_terms(terms, &eid, c, worker_id, err)) ||
-	    (rc = insert_contract(&id, c, eid, worker_id, kind, event, parent_id, order, days, err)) ||
-	    (rc = write_terms(c, id, kind, terms, err)))
+	    (rc = insert_contract(&id, c, eid, worker_id, kind, event, parent_id, order, days, err)))
+		return rc;
+	draft_ref ref = {id, worker_id, parent_id, event};
+	if ((rc = write_terms(c, &ref, kind, terms, err)))
 		return rc;
 	if ((rc = hx_audit_write(c, "contract.create", "contract", id, NULL, NULL, err)))
 		return rc;
@@ -462,6 +592,8 @@ int hx_contract_create(json_t **out, hx_ctx *c, json_t *body, long long parent_i
 	return rc;
 }
 
+static int keep_made_from(json_t *terms, hx_ctx *c, const hx_contract_row *k, hx_err *err);
+
 int hx_contract_update(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err)
 {
 	hx_contract_row k;
@@ -478,9 +610,10 @@ int hx_contract_update(json_t **out, hx_ctx *c, long long id, json_t *body, hx_e
 	int labor = strcmp(k.kind, "full_time") == 0 || strcmp(k.kind, "part_time") == 0;
 	if ((rc = draft_fields(&terms, &kind, &order, &days, c, body, labor ? NULL : k.kind, err)))
 		return rc;
-	if (!labor) /* amendments and certificates keep what they were made from */
-		json_object_set(terms, "original", json_object_get(k.terms, "original"));
-	if ((rc = roster_terms(terms, &eid, c, k.worker_id, err)) || (rc = write_terms(c, id, kind, terms, err)))
+	if (!labor && (rc = keep_made_from(terms, c, &k, err)))
+		goto done;
+	draft_ref ref = {id, k.worker_id, k.parent_id, k.event};
+	if ((rc = roster_terms(terms, &eid, c, k.worker_id, err)) || (rc = write_terms(c, &ref, kind, terms, err)))
 		goto done;
 	hx_param p[] = {hx_p_text(kind), hx_p_text(template_of(kind)), hx_p_text(order), hx_p_int(days), hx_p_int(id)};
 	if ((rc = hx_db_exec(c->db, "UPDATE contracts SET kind = ?, template_id = ?, sign_order = ?, expires_days = ? WHERE id = ?",
@@ -658,6 +791,8 @@ int hx_contract_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	const char *turn = hx_contract_turn(&k);
 	json_object_set_new(o, "turn", turn ? json_string(turn) : json_null());
 	json_object_set_new(o, "needs_worker", json_boolean(strcmp(k.kind, "termination") != 0));
+	/* how the worker's identity is verified, said plainly (附件3 第七条) */
+	json_object_set_new(o, "identity_method", json_string(hx_idv_method_text()));
 	if (k.link_enc && c->me && hx_can(c->me, HX_PERM_CONTRACT_DRAFT)) {
 		char *tok = NULL;
 		if (hx_contract_link(&tok, c, &k, err) == 0) {
@@ -744,8 +879,11 @@ int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err)
 		return rc;
 	if (strcmp(k.status, "draft") != 0)
 		return hx_err_set(err, HX_ECONFLICT, "not_draft", "", "合同已发送");
-	/* the check again, for today (late signing, ages) */
-	if ((rc = lint_terms(&lint, &nerr, c, k.kind, k.terms, err)))
+	/* the check again, for today (late signing, ages): 第十条's one month
+	 * is counted to the day of sending, and every field of the document
+	 * must be filled */
+	draft_ref ref = {k.id, k.worker_id, k.parent_id, k.event};
+	if ((rc = lint_terms(&lint, &nerr, c, k.kind, k.terms, &ref, err)))
 		return rc;
 	json_t *first = json_array_get(json_object_get(lint, "errors"), 0);
 	if (first) {
@@ -754,7 +892,14 @@ int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err)
 		json_decref(lint);
 		return rc;
 	}
+	/* the findings as of the day of sending are the ones the contract shows */
+	char *lint_text = json_dumps(lint, JSON_COMPACT);
 	json_decref(lint);
+	hx_param lp[] = {hx_p_text(lint_text), hx_p_int(id)};
+	rc = hx_db_exec(c->db, "UPDATE contracts SET lint = ?, lint_errors = 0 WHERE id = ?", lp, 2, NULL, err);
+	free(lint_text);
+	if (rc)
+		return rc;
 	if ((rc = hx_template_find(&t, hx_cenv.templates, k.template_id, err)) ||
 	    (rc = hx_contract_render_pdf(&pdf, &len, t, k.terms, err)))
 		return rc;
@@ -769,13 +914,17 @@ int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	hx_now_iso(now);
 	hx_iso_from_unix(exp, hx_now_unix() + (int64_t)k.expires_days * 86400);
 	const char *order = strcmp(k.kind, "termination") == 0 ? "enterprise_first" : k.sign_order;
+	/* the phone is frozen with the contract (k.worker_phone is the roster's
+	 * while a draft): codes and messages go to the number the link was
+	 * sent to, whatever the roster says later */
 	hx_param p[] = {hx_p_text(sha), hx_p_text(link_hash), hx_p_text(sealed), hx_p_text(now), hx_p_text(exp),
-			hx_p_text(order), hx_p_text(now), hx_p_int(id)};
+			hx_p_text(order), hx_p_text(k.worker_phone), hx_p_text(now), hx_p_int(id)};
 	long long changed = 0;
 	rc = hx_db_exec(c->db,
 			"UPDATE contracts SET status = 'sent', doc_version = 1, doc_sha256 = ?, link_hash = ?, link_enc = ?,"
-			" sent_at = ?, expires_at = ?, sign_order = ?, updated_at = ? WHERE id = ? AND status = 'draft'",
-			p, 8, &changed, err);
+			" sent_at = ?, expires_at = ?, sign_order = ?, worker_phone = ?, updated_at = ? WHERE id = ?"
+			" AND status = 'draft'",
+			p, 9, &changed, err);
 	free(sealed);
 	if (!rc && changed != 1)
 		rc = hx_err_set(err, HX_ECONFLICT, "not_draft", "", "合同已发送");
@@ -878,10 +1027,109 @@ static int need_signed(hx_contract_row *k, hx_ctx *c, long long id, hx_err *err)
 	return 0;
 }
 
+/* The calendar date (China, UTC+8) of a stored UTC instant
+ * "YYYY-MM-DDTHH:MM:SSZ"; "" when it is not one. */
+static void beijing_date(char out[11], const char *iso)
+{
+	char d[11];
+	int h;
+	out[0] = '\0';
+	if (!iso || strlen(iso) < 13 || iso[10] != 'T')
+		return;
+	memcpy(d, iso, 10);
+	d[10] = '\0';
+	h = (iso[11] - '0') * 10 + (iso[12] - '0');
+	if (hx_date_parse(d, NULL, NULL, NULL) || h < 0 || h > 23)
+		return;
+	hx_date_add_days(out, d, h >= 16 ? 1 : 0);
+}
+
+/* What an amendment or a certificate prints of the contract it is about:
+ * its id, kind, the day it was signed (第三十五条: the amendment names the
+ * original), its term and job. */
 static json_t *original_of(const hx_contract_row *k)
 {
-	return json_pack("{s:I,s:s,s:s?,s:O?,s:O?}", "id", (json_int_t)k->id, "kind", k->kind, "signed_at",
-			 k->completed_at, "term", json_object_get(k->terms, "term"), "job", json_object_get(k->terms, "job"));
+	char day[11];
+	beijing_date(day, k->completed_at);
+	return json_pack("{s:I,s:s,s:s?,s:s?,s:O?,s:O?}", "id", (json_int_t)k->id, "kind", k->kind, "signed_at",
+			 k->completed_at, "signed_date", *day ? day : NULL, "term", json_object_get(k->terms, "term"), "job",
+			 json_object_get(k->terms, "job"));
+}
+
+/* The worker's address as the original contract states it, for a document
+ * made from it (the roster keeps none). */
+static void keep_address(json_t *terms, const hx_contract_row *orig)
+{
+	json_t *a = json_object_get(json_object_get(orig->terms, "worker"), "address");
+	if (json_is_string(a) && !json_object_get(terms, "worker_address"))
+		json_object_set(terms, "worker_address", a);
+}
+
+/* 第三十五条: an amendment changes named terms of the contract. Each leaf of
+ * changes must be a term an amendment may change (400 unknown_field
+ * "changes.<path>" otherwise), at least one must differ from the original
+ * (422 no_change), and the original's values of the changed terms go into
+ * terms.before, so the document prints before → after. */
+static int amend_terms(json_t *terms, const json_t *ch, const hx_contract_row *orig, hx_err *err)
+{
+	const char *k, *k2;
+	json_t *v, *v2;
+	char path[160];
+	int changed = 0;
+	if (!json_is_object(ch) || json_object_size(ch) == 0)
+		return hx_err_set(err, HX_EINVAL, "required", "changes", "请填写变更的内容（changes）");
+	json_object_foreach((json_t *)ch, k, v) {
+		if (json_is_object(v) && !hx_contract_field_changeable(k)) {
+			json_object_foreach(v, k2, v2) {
+				snprintf(path, sizeof path, "changes.%.60s.%.60s", k, k2);
+				if (!hx_contract_field_changeable(path + 8))
+					return hx_err_set(err, HX_EBADREQ, "unknown_field", path, "变更协议不能变更“%s”", path + 8);
+				if (json_is_object(v2) || json_is_array(v2))
+					return hx_err_set(err, HX_EBADREQ, "wrong_type", path, "变更内容“%s”的类型不正确", path + 8);
+				json_t *was = json_object_get(json_object_get(orig->terms, k), k2);
+				changed += !(was ? json_equal(was, v2) : json_is_null(v2));
+			}
+		} else if (snprintf(path, sizeof path, "changes.%.60s", k), !hx_contract_field_changeable(k))
+			return hx_err_set(err, HX_EBADREQ, "unknown_field", path, "变更协议不能变更“%.60s”", k);
+		else if (json_is_object(v) || json_is_array(v))
+			return hx_err_set(err, HX_EBADREQ, "wrong_type", path, "变更内容“%.60s”的类型不正确", k);
+		else {
+			json_t *was = json_object_get(orig->terms, k);
+			changed += !(was ? json_equal(was, v) : json_is_null(v));
+		}
+	}
+	if (!changed)
+		return hx_err_set(err, HX_EINVAL, "no_change", "changes", "变更内容与原合同相同，没有需要变更的条款");
+	json_t *before = json_object();
+	json_object_foreach((json_t *)ch, k, v) {
+		json_t *was = json_object_get(orig->terms, k);
+		json_object_set_new(before, k, was ? json_deep_copy(was) : json_null());
+	}
+	json_object_set_new(terms, "before", before);
+	json_object_set_new(terms, "original", original_of(orig));
+	json_object_set(terms, "kind", json_object_get(orig->terms, "kind"));
+	keep_address(terms, orig);
+	return 0;
+}
+
+/* A draft amendment or certificate edited by HR keeps what it was made
+ * from (the original and its kind; unless given, the hire date, term, job
+ * and the worker's address; for an amendment the values before the change,
+ * checked against the original again). */
+static int keep_made_from(json_t *terms, hx_ctx *c, const hx_contract_row *k, hx_err *err)
+{
+	static const char *const kept[] = {"original", "kind", "hire_date", "term", "job", NULL};
+	for (int i = 0; kept[i]; i++)
+		if (json_object_get(k->terms, kept[i]) && (i < 2 || !json_object_get(terms, kept[i])))
+			json_object_set(terms, kept[i], json_object_get(k->terms, kept[i]));
+	json_t *a = json_object_get(json_object_get(k->terms, "worker"), "address");
+	if (json_is_string(a) && !json_object_get(terms, "worker_address"))
+		json_object_set(terms, "worker_address", a);
+	if (strcmp(k->kind, "amendment") != 0 || !k->parent_id)
+		return 0;
+	hx_contract_row orig;
+	int rc = hx_contract_load(&orig, c, k->parent_id, 1, err);
+	return rc ? rc : amend_terms(terms, json_object_get(terms, "changes"), &orig, err);
 }
 
 int hx_contract_amend(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err)
@@ -894,32 +1142,37 @@ int hx_contract_amend(json_t **out, hx_ctx *c, long long id, json_t *body, hx_er
 	    (rc = hx_json_get_date(&eff, NULL, body, "effective_date", "变更生效日期", 1, err)))
 		return rc;
 	json_t *ch = json_object_get(body, "changes");
-	if (!json_is_object(ch) || json_object_size(ch) == 0)
-		return hx_err_set(err, HX_EINVAL, "required", "changes", "请填写变更的内容（changes）");
+	json_t *terms = json_pack("{s:s}", "effective_date", eff);
+	if ((rc = amend_terms(terms, ch, &k, err))) {
+		json_decref(terms);
+		return rc;
+	}
+	json_object_set(terms, "changes", ch);
 	/* the changed terms must still pass the legal check */
 	json_t *merged = json_deep_copy(k.terms);
 	json_object_update_recursive(merged, ch);
 	json_t *lint = NULL;
 	int nerr = 0;
-	lint_terms(&lint, &nerr, c, k.kind, merged, err);
+	draft_ref ref = {k.id, k.worker_id, k.parent_id, k.event};
+	if ((rc = lint_terms(&lint, &nerr, c, k.kind, merged, &ref, err))) {
+		json_decref(merged);
+		json_decref(terms);
+		return rc;
+	}
 	json_t *first = json_array_get(json_object_get(lint, "errors"), 0);
 	if (first) {
 		rc = hx_err_set(err, HX_EINVAL, "lint_failed", json_string_value(json_object_get(first, "field")) ?: "changes",
 				"%.400s", json_string_value(json_object_get(first, "message")) ?: "");
 		json_decref(lint);
 		json_decref(merged);
+		json_decref(terms);
 		return rc;
 	}
 	json_decref(lint);
 	json_decref(merged);
-	json_t *terms = json_pack("{s:s,s:O,s:s,s:o}", "kind", k.kind, "changes", ch, "effective_date", eff, "original",
-				  original_of(&k));
 	json_t *ex = json_object_get(body, "extra_clauses");
 	if (json_is_array(ex))
 		json_object_set(terms, "extra_clauses", ex);
-	char today[11];
-	hx_today(today);
-	json_object_set_new(terms, "sign_date", json_string(today));
 	const char *order = json_string_value(json_object_get(body, "sign_order"));
 	json_t *d = json_object_get(body, "expires_days");
 	rc = create_with(out, c, k.worker_id, "amendment", "change", id,
@@ -951,6 +1204,11 @@ int hx_contract_renew(json_t **out, hx_ctx *c, long long id, json_t *body, hx_er
 		json_decref(ex);
 		return hx_err_set(err, HX_EBADREQ, "bad_type", "terms", "terms（合同条款）应为对象");
 	}
+	/* 第十九条第二款: the probation was the first contract's; a renewal
+	 * carries none unless HR asks for one (which the check refuses) */
+	json_object_set_new(terms, "probation_months", json_integer(0));
+	json_object_del(json_object_get(terms, "pay"), "probation_monthly");
+	keep_address(terms, &k);
 	if (given)
 		json_object_update(terms, given);
 	/* one more fixed-term contract before this one (第十四条) */
@@ -982,18 +1240,27 @@ int hx_contract_terminate(json_t **out, hx_ctx *c, long long id, json_t *body, h
 	static const char *const keys[] = {"event", "date", "reason", "legal_basis", NULL};
 	const char *event, *date, *reason, *basis = NULL;
 	int rc;
+	/* 第五十条、实施条例第二十四条: the certificate states the date, 解除 or
+	 * 终止, the reason and its legal basis; none may be left blank */
 	if ((rc = need_signed(&k, c, id, err)) || (rc = hx_json_only(body, keys, err)) ||
 	    (rc = hx_json_get_str(&event, NULL, body, "event", "类型", 1, 20, err)) ||
 	    (rc = hx_json_get_date(&date, NULL, body, "date", "解除或终止日期", 1, err)) ||
 	    (rc = hx_json_get_str(&reason, NULL, body, "reason", "原因", 1, 500, err)) ||
-	    (rc = hx_json_get_str(&basis, NULL, body, "legal_basis", "法律依据", 0, 200, err)))
+	    (rc = hx_json_get_str(&basis, NULL, body, "legal_basis", "法律依据", 1, 200, err)))
 		return rc;
 	if (strcmp(event, "rescind") != 0 && strcmp(event, "terminate") != 0)
 		return hx_err_set(err, HX_EINVAL, "invalid_event", "event", "类型应为解除（rescind）或终止（terminate）");
-	json_t *terms = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o}", "kind", "termination", "event", event, "date", date,
+	/* the years of service run from the hire date the contract states */
+	const char *hire = jstr(k.terms, "hire_date", NULL);
+	if (hire && strcmp(date, hire) < 0)
+		return hx_err_set(err, HX_EINVAL, "before_hire_date", "date", "解除或终止日期早于用工之日（%s）", hire);
+	json_t *terms = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o}", "kind", "termination", "event", event, "date", date,
 				  "reason", reason, "legal_basis", basis, "original", original_of(&k));
 	json_object_set(terms, "term", json_object_get(k.terms, "term"));
 	json_object_set(terms, "job", json_object_get(k.terms, "job"));
+	if (hire)
+		json_object_set_new(terms, "hire_date", json_string(hire));
+	keep_address(terms, &k);
 	rc = create_with(out, c, k.worker_id, "termination", event, id, "enterprise_first", 7, terms, err);
 	json_decref(terms);
 	return rc;
@@ -1043,12 +1310,14 @@ int hx_contract_on_signed(hx_ctx *c, const hx_contract_row *k, hx_err *err)
 
 /* ---- the worker's side ---- */
 
-int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, hx_err *err)
+int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, const char *phone, hx_err *err)
 {
 	hx_rows *r;
-	hx_param p[] = {hx_p_text(holder)};
+	hx_param p[] = {hx_p_text(holder), hx_p_text(phone ? phone : "")};
 	int rc = hx_db_query(c->db, c->arena, &r,
-			     K_COLS " WHERE w.id_hash = ? AND k.status <> 'draft' ORDER BY k.id DESC LIMIT 500", p, 1, err);
+			     K_COLS " WHERE w.id_hash = ? AND k.status <> 'draft' AND k.worker_phone = ?"
+				    " ORDER BY k.id DESC LIMIT 500",
+			     p, 2, err);
 	if (rc)
 		return rc;
 	json_t *items = json_array();

@@ -80,7 +80,9 @@ int hx_contract_verify_package(json_t **report, const void *zip, size_t len, con
  * in docs/template-format.md): a title and sections of paragraphs with
  * {{field.path}} placeholders naming fields of the terms, plus computed
  * ones ({{term.text}}, {{hours.text}} …). Rendering fills them in; a field
- * that is missing renders as a blank line "＿＿＿＿" to be filled by hand. */
+ * that is missing renders as a blank line "＿＿＿＿", and
+ * hx_contract_render_missing names every such field, so that a document
+ * with one is never sent (a signed PDF cannot be completed by hand). */
 
 typedef struct hx_template {
 	char id[33];    /* "full_time": [a-z0-9_], at most 32 */
@@ -115,5 +117,14 @@ int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *te
  * (甲方、乙方), the sections, and the signature block (甲方（盖章）,
  * 法定代表人, 乙方（签字）, 日期). */
 int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const json_t *terms, hx_err *err);
+/* The fields a rendering of t with terms would print blank, in the order
+ * the document prints them: *out gets ["reason", "worker.address", …]
+ * (paths into the terms; a computed placeholder names the field it lacks:
+ * {{service.text}} without a hire date names "hire_date"). */
+int hx_contract_render_missing(json_t **out, const hx_template *t, const json_t *terms, hx_err *err);
+/* The Chinese name of a field a document prints ("pay.monthly" → 月工资), or
+ * NULL; and whether an amendment may change it (第三十五条). */
+const char *hx_contract_field_label(const char *path);
+int hx_contract_field_changeable(const char *path);
 
 #endif

@@ -17,6 +17,7 @@
 #include "../http/http.h"
 #include "../registry/registry.h"
 #include "../report/report.h"
+#include "../trust/channels.h"
 
 static hx_wages *g_wages;
 static hx_template_set *g_templates;
@@ -128,6 +129,18 @@ static int h_render(hx_req *r)
 		return hx_req_fail(r, &err);
 	}
 	json_decref(lint);
+	/* a document with a blank line is never issued: name the first field */
+	json_t *missing = NULL;
+	if (hx_contract_render_missing(&missing, t, b, &err))
+		return hx_req_fail(r, &err);
+	const char *gap = json_string_value(json_array_get(missing, 0));
+	if (gap) {
+		const char *label = hx_contract_field_label(gap);
+		hx_err_set(&err, HX_EINVAL, "lint_failed", gap, "文书中的“%s”（%s）尚未填写", label ? label : gap, gap);
+		json_decref(missing);
+		return hx_req_fail(r, &err);
+	}
+	json_decref(missing);
 	if (hx_contract_render_pdf(&pdf, &len, t, b, &err))
 		return hx_req_fail(r, &err);
 	const char *name = json_string_value(json_object_get(json_object_get(b, "worker"), "name"));
@@ -413,9 +426,59 @@ static int h_send(hx_req *r)
 	return with_id(r, hx_contract_send, 200);
 }
 
+/* A JSON body that may be absent (then {}): the routes that took none
+ * before still answer the clearer error (not the enterprise, no code). */
+static int body_or_empty(hx_req *r, json_t **b, const char *const *allowed)
+{
+	if (r->body_len == 0) {
+		*b = json_object();
+		hx_arena_defer(r->ctx.arena, (void (*)(void *))json_decref, *b);
+		return 0;
+	}
+	return hx_req_body_json(r, b, allowed);
+}
+
+/* A new seal key needs the acting HR user's intent code (意愿确认); a
+ * wrong try counts, so it is committed. */
 static int h_seal_make(hx_req *r)
 {
-	return with_id(r, hx_contract_seal_make, 201);
+	static const char *const allowed[] = {"code", NULL};
+	json_t *b, *out = NULL;
+	const char *code = NULL;
+	int refused = 0;
+	hx_err err = {0};
+	if (body_or_empty(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&code, NULL, b, "code", "验证码", 0, 6, &err) ||
+	    hx_contract_seal_make_confirmed(&out, &r->ctx, hx_req_param_id(r, 0), code, &refused, &err)) {
+		r->commit_anyway = refused;
+		return hx_req_fail(r, &err);
+	}
+	return hx_req_json(r, 201, out);
+}
+
+static int h_seal_make_intent(hx_req *r)
+{
+	json_t *out = NULL;
+	hx_err err = {0};
+	if (hx_contract_intent_request_seal_key(&out, &r->ctx, hx_req_param_id(r, 0), &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+/* The code for sealing or signing one contract for the enterprise. */
+static int h_intent(hx_req *r)
+{
+	static const char *const allowed[] = {"method", NULL};
+	json_t *b, *out = NULL;
+	const char *method = NULL;
+	hx_err err = {0};
+	if (body_or_empty(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&method, NULL, b, "method", "签署方式", 0, 16, &err) ||
+	    hx_contract_intent_request(&out, &r->ctx, hx_req_param_id(r, 0), method, &err))
+		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
 }
 
 static int h_amend(hx_req *r)
@@ -506,19 +569,25 @@ static int h_withdraw(hx_req *r)
 	return hx_req_json(r, 200, out);
 }
 
+/* The signature starts only with the HR user's intent code (意愿确认,
+ * 电子签名法 第十三条); the completion signs what was prepared here. */
 static int h_sign_prepare(hx_req *r)
 {
-	static const char *const allowed[] = {"cert_serial", NULL};
+	static const char *const allowed[] = {"cert_serial", "code", NULL};
 	hx_contract_row k;
 	json_t *b, *out = NULL;
-	const char *serial;
+	const char *serial, *code = NULL;
+	int refused = 0;
 	hx_err err = {0};
 	if (hx_req_body_json(r, &b, allowed))
 		return 0;
 	if (hx_json_get_str(&serial, NULL, b, "cert_serial", "证书编号", 1, 64, &err) ||
+	    hx_json_get_str(&code, NULL, b, "code", "验证码", 0, 6, &err) ||
 	    hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err) ||
-	    hx_contract_sign_prepare(&out, &r->ctx, &k, "enterprise", serial, "browser", &err))
+	    hx_contract_sign_prepare_confirmed(&out, &r->ctx, &k, serial, code, &refused, &err)) {
+		r->commit_anyway = refused;
 		return hx_req_fail(r, &err);
+	}
 	return hx_req_json(r, 200, out);
 }
 
@@ -559,28 +628,80 @@ static int h_sign(hx_req *r)
 	return answer_signed(r, id, pending);
 }
 
+/* Own transactions (the code is checked in the prepare's). */
 static int h_seal(hx_req *r)
 {
+	static const char *const allowed[] = {"code", NULL};
+	json_t *b;
+	const char *code = NULL;
 	int pending = 0;
 	hx_err err = {0};
 	long long id = hx_req_param_id(r, 0);
-	if (hx_contract_seal_sign(&r->ctx, id, &pending, &err))
+	if (body_or_empty(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&code, NULL, b, "code", "验证码", 0, 6, &err) ||
+	    hx_contract_seal_sign_confirmed(&r->ctx, id, code, NULL, &pending, &err))
 		return hx_req_fail(r, &err);
 	return answer_signed(r, id, pending);
 }
 
-static int h_seal_batch(hx_req *r)
+static int batch_ids(json_t **ids, hx_req *r, json_t *b, hx_err *err)
+{
+	(void)r;
+	*ids = json_object_get(b, "ids");
+	if (!json_is_array(*ids) || json_array_size(*ids) == 0 || json_array_size(*ids) > 1000)
+		return hx_err_set(err, HX_EINVAL, "invalid_ids", "ids", "请选择1至1000份合同");
+	return 0;
+}
+
+/* The code for a batch seal: it confirms exactly these ids. */
+static int h_seal_batch_intent(hx_req *r)
 {
 	static const char *const allowed[] = {"ids", NULL};
-	json_t *b;
+	json_t *b, *ids, *out = NULL;
 	hx_err err = {0};
 	if (hx_req_body_json(r, &b, allowed))
 		return 0;
-	json_t *ids = json_object_get(b, "ids");
-	if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > 1000) {
-		hx_err_set(&err, HX_EINVAL, "invalid_ids", "ids", "请选择1至1000份合同");
+	if (batch_ids(&ids, r, b, &err) || hx_contract_intent_request_batch(&out, &r->ctx, ids, &err))
 		return hx_req_fail(r, &err);
+	return hx_req_json(r, 200, out);
+}
+
+/* One code for the whole batch, checked (and a wrong try committed) in a
+ * transaction of its own; then each contract with its own transactions,
+ * its evidence recording the confirmation. */
+static int batch_confirm(hx_intent *in, hx_req *r, json_t *ids, const char *code, hx_err *err)
+{
+	int rc;
+	if (!r->me.user_id || r->me.scope.kind != HX_SCOPE_ENTERPRISE)
+		return hx_err_set(err, HX_EPERM, "not_the_enterprise", "", "只有本企业的人员可以使用企业电子印章");
+	if ((rc = hx_db_begin_write(r->ctx.db, err)))
+		return rc;
+	rc = hx_contract_intent_check(in, &r->ctx, hx_contract_intent_batch_subject(&r->ctx, ids), code, 0, err);
+	if (rc && !in->refused) {
+		hx_db_rollback(r->ctx.db);
+		return rc;
 	}
+	hx_err e2 = {0};
+	int crc = hx_db_commit(r->ctx.db, rc ? &e2 : err);
+	if (crc)
+		hx_db_rollback(r->ctx.db);
+	in->batch = 1;
+	return rc ? rc : crc;
+}
+
+static int h_seal_batch(hx_req *r)
+{
+	static const char *const allowed[] = {"ids", "code", NULL};
+	json_t *b, *ids;
+	const char *code = NULL;
+	hx_intent in;
+	hx_err err = {0};
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (batch_ids(&ids, r, b, &err) || hx_json_get_str(&code, NULL, b, "code", "验证码", 0, 6, &err) ||
+	    batch_confirm(&in, r, ids, code, &err))
+		return hx_req_fail(r, &err);
 	json_t *signed_ = json_array(), *pend = json_array(), *failed = json_array();
 	size_t i;
 	json_t *v;
@@ -591,7 +712,7 @@ static int h_seal_batch(hx_req *r)
 			json_array_append_new(failed, json_pack("{s:O,s:s}", "id", v, "message", "编号应为整数"));
 			continue;
 		}
-		if (hx_contract_seal_sign(&r->ctx, json_integer_value(v), &pending, &e))
+		if (hx_contract_seal_sign_confirmed(&r->ctx, json_integer_value(v), NULL, &in, &pending, &e))
 			json_array_append_new(failed, json_pack("{s:O,s:s,s:s}", "id", v, "code", e.key, "message", e.msg));
 		else
 			json_array_append(pending ? pend : signed_, v);
@@ -712,6 +833,9 @@ static int h_cert(hx_req *r)
 	return hx_req_json(r, 201, out);
 }
 
+/* Only the holder, the enterprise's own HR (its seal) and county
+ * administrators revoke; logged, evidenced, the holder told
+ * (hx_contract_cert_revoke_by). */
 static int h_cert_revoke(hx_req *r)
 {
 	static const char *const allowed[] = {"reason", NULL};
@@ -720,23 +844,8 @@ static int h_cert_revoke(hx_req *r)
 	hx_err err = {0};
 	if (hx_req_body_json(r, &b, allowed))
 		return 0;
-	if (hx_json_get_str(&reason, NULL, b, "reason", "吊销原因", 1, 200, &err))
-		return hx_req_fail(r, &err);
-	const char *serial = r->params[0];
-	/* the holder (an HR user, their own) or an overseer */
-	if (!hx_can(&r->me, HX_PERM_CONTRACT_OVERSEE)) {
-		hx_rows *rows;
-		hx_param p[] = {hx_p_text(serial), hx_p_text(hx_arena_printf(r->ctx.arena, "%lld", r->me.user_id))};
-		if (hx_db_query(r->ctx.db, r->ctx.arena, &rows,
-				"SELECT serial FROM certificates WHERE serial = ? AND holder_kind = 'user' AND holder = ?", p, 2,
-				&err))
-			return hx_req_fail(r, &err);
-		if (rows->nrows != 1) {
-			hx_err_set(&err, HX_ENOTFOUND, "not_found", "serial", "证书不存在");
-			return hx_req_fail(r, &err);
-		}
-	}
-	if (hx_contract_cert_revoke(&r->ctx, serial, reason, &err))
+	if (hx_json_get_str(&reason, NULL, b, "reason", "吊销原因", 1, 200, &err) ||
+	    hx_contract_cert_revoke_by(&r->ctx, r->params[0], reason, NULL, &err))
 		return hx_req_fail(r, &err);
 	r->status = 204;
 	return 0;
@@ -958,8 +1067,15 @@ static int h_outbox(hx_req *r)
 	hx_err err = {0};
 	long long limit;
 	json_t *out = NULL;
+	/* codes and signing links are shown to nobody when the server runs for
+	 * real; the kept messages are readable only in demo mode */
+	if (!hx_channels_demo()) {
+		hx_err_set(&err, HX_EPERM, "demo_only", "", "仅演示模式下可查看消息发件箱：验证码和签署链接不向任何人显示");
+		return hx_req_fail(r, &err);
+	}
 	if (hx_req_query_int(r, "limit", 50, 1, 500, &limit, &err) || hx_otp_outbox_list(&out, &r->ctx, (int)limit, &err))
 		return hx_req_fail(r, &err);
+	json_object_set_new(out, "demo", json_true());
 	return hx_req_json(r, 200, out);
 }
 
@@ -1000,9 +1116,10 @@ void hx_contract_http_register(struct hx_server *s)
 		{"POST", "/api/v1/contracts/batches", h_batch_create, 0, DRAFT},
 		{"GET", "/api/v1/contracts/batches/:id", h_batch_get, 0, DRAFT},
 		{"POST", "/api/v1/contracts/seal", h_seal_batch, HX_ROUTE_NO_TX, DRAFT},
+		{"POST", "/api/v1/contracts/seal/intent", h_seal_batch_intent, 0, DRAFT},
 		{"POST", "/api/v1/contracts/verify", h_verify, HX_ROUTE_UPLOAD | ANY, READ},
 		{"POST", "/api/v1/contracts/certificates", h_cert, 0, DRAFT},
-		{"POST", "/api/v1/contracts/certificates/:serial/revoke", h_cert_revoke, ANY, DRAFT | HX_PERM_CONTRACT_OVERSEE},
+		{"POST", "/api/v1/contracts/certificates/:serial/revoke", h_cert_revoke, 0, 0},
 		{"GET", "/api/v1/contracts/rates", h_rates, 0, HX_PERM_CONTRACT_OVERSEE},
 		{"GET", "/api/v1/contracts/rates.xlsx", h_rates_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
 		{"GET", "/api/v1/contracts/filing", h_filing, 0, HX_PERM_CONTRACT_OVERSEE},
@@ -1020,11 +1137,13 @@ void hx_contract_http_register(struct hx_server *s)
 		{"POST", "/api/v1/contracts/:id/sign/prepare", h_sign_prepare, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/sign", h_sign, HX_ROUTE_NO_TX, DRAFT},
 		{"POST", "/api/v1/contracts/:id/seal", h_seal, HX_ROUTE_NO_TX, DRAFT},
+		{"POST", "/api/v1/contracts/:id/intent", h_intent, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/amend", h_amend, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/renew", h_renew, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/terminate", h_terminate, 0, DRAFT},
 		{"GET", "/api/v1/contracts/:id/evidence.zip", h_package, HX_ROUTE_NO_TX | ANY, READ},
 		{"POST", "/api/v1/enterprises/:id/seal", h_seal_make, 0, DRAFT},
+		{"POST", "/api/v1/enterprises/:id/seal/intent", h_seal_make_intent, 0, DRAFT},
 		{"GET", "/api/v1/trust/ca.crt", h_ca, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
 		{"GET", "/api/v1/trust/issuing.crt", h_issuing, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
 		{"GET", "/api/v1/trust/crl", h_crl, HX_ROUTE_PUBLIC, 0},

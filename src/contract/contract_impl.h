@@ -128,8 +128,10 @@ int hx_contract_on_signed(hx_ctx *c, const hx_contract_row *k, hx_err *err);
 /* ---- the worker's link (contract.c) ---- */
 /* The contract of a link token (no scope), HX_ENOTFOUND when unknown. */
 int hx_contract_by_link(hx_contract_row *out, hx_ctx *c, const char *token, hx_err *err);
-/* Contracts of one person (by the ID lookup hash), for the worker portal. */
-int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, hx_err *err);
+/* Contracts of one person (by the ID lookup hash) sent to phone (the
+ * number frozen at sending), for the worker portal: a login confirmed on
+ * one phone never shows what was sent to another. */
+int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, const char *phone, hx_err *err);
 /* The contract's text as sections for the phone page. */
 int hx_contract_text(json_t **out, hx_ctx *c, const hx_contract_row *k, hx_err *err);
 int hx_contract_reject(hx_ctx *c, const hx_contract_row *k, const char *reason, hx_err *err);
@@ -158,5 +160,63 @@ int hx_contract_wage_tiers(json_t **out, hx_ctx *c, hx_err *err);
 int hx_contract_wage_tier_set(json_t **out, hx_ctx *c, long long area_id, int tier, hx_err *err);
 /* The tier an admin set for the area of an enterprise (0 when none). */
 int hx_contract_area_tier(int *tier, hx_ctx *c, long long enterprise_id, hx_err *err);
+
+/* ---- the enterprise's intent (intent.c; 意愿确认, 电子签名法 第十三条) ---- */
+/* The one-time code's purpose for everything the enterprise confirms. */
+#define HX_INTENT_PURPOSE "enterprise_intent"
+/* A checked confirmation: who (user:N) and the masked phone it went to.
+ * refused is set when a wrong, expired or used code was tried: the try
+ * counts, so the caller commits (nothing else is written before it). */
+typedef struct hx_intent {
+	const char *by, *phone_hint;
+	int refused, batch;
+} hx_intent;
+/* "138****1234". */
+const char *hx_contract_phone_hint(hx_arena *a, const char *phone);
+/* The code's subject: the acting user and the thing confirmed
+ * ("u5:k12" a contract, "u5:seal3" a seal key, "u5:batch:<hash>" a set). */
+const char *hx_contract_intent_subject(hx_ctx *c, const char *what, long long id);
+const char *hx_contract_intent_batch_subject(hx_ctx *c, const json_t *ids);
+/* Sends a code to the acting HR user's own phone (write transaction);
+ * *out gets {"phone_hint","expires_in","purpose"}. For one contract (in
+ * scope, the enterprise's turn; method "seal" also needs the seal key, so
+ * no code is spent on a seal that is missing), a batch of ids, or the
+ * seal key. */
+int hx_contract_intent_request(json_t **out, hx_ctx *c, long long contract_id, const char *method, hx_err *err);
+int hx_contract_intent_request_batch(json_t **out, hx_ctx *c, const json_t *ids, hx_err *err);
+int hx_contract_intent_request_seal_key(json_t **out, hx_ctx *c, long long enterprise_id, hx_err *err);
+/* Checks code for subject (write transaction); errors name field "code"
+ * (HX_EINVAL: missing, wrong, expired, used, never sent; HX_EPERM: locked);
+ * HX_ECONFLICT "no_phone" when the user has no phone on record. A refused
+ * code on a contract is written to its evidence. */
+int hx_contract_intent_check(hx_intent *out, hx_ctx *c, const char *subject, const char *code, long long contract_id,
+			     hx_err *err);
+/* The confirmation in a contract's evidence (method "seal" or "browser"). */
+int hx_contract_intent_record(hx_ctx *c, long long contract_id, const hx_intent *in, const char *method, hx_err *err);
+/* The confirmation as operation-log changes (new object). */
+json_t *hx_contract_intent_audit(const hx_intent *in);
+
+/* Confirmed variants for HR users over HTTP (signing.c); the unconfirmed
+ * ones above stay for the command line, the demo and the bench. code is
+ * checked after the cheap checks (scope, own enterprise, turn), so a
+ * refused code never hides a clearer error. */
+int hx_contract_sign_prepare_confirmed(json_t **out, hx_ctx *c, const hx_contract_row *k, const char *serial,
+				       const char *code, int *refused, hx_err *err);
+/* One contract with the seal: code checked in the prepare transaction
+ * (checked == NULL), or a batch's confirmation already checked. */
+int hx_contract_seal_sign_confirmed(hx_ctx *c, long long contract_id, const char *code, const hx_intent *checked,
+				    int *pending, hx_err *err);
+int hx_contract_seal_make_confirmed(json_t **out, hx_ctx *c, long long enterprise_id, const char *code, int *refused,
+				    hx_err *err);
+/* Revokes a certificate (write transaction). worker_holder is the ID
+ * lookup hash of a worker acting through a confirmed signer session, NULL
+ * for a logged-in user (c->me) or the command line. Allowed: the holder
+ * (an HR user their own certificate, a worker theirs), the enterprise's
+ * own HR for its seal, county administrators; others HX_EPERM when the
+ * certificate's enterprise or worker is in their scope, else HX_ENOTFOUND.
+ * reason is required. Logged, put in the evidence of the contracts signed
+ * with it (else the holder's latest contract), and the holder is told. */
+int hx_contract_cert_revoke_by(hx_ctx *c, const char *serial, const char *reason, const char *worker_holder,
+			       hx_err *err);
 
 #endif

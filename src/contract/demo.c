@@ -116,6 +116,9 @@ static int draft_fn(hx_ctx *c, void *arg, hx_err *err)
 	return rc;
 }
 
+/* `hexie init --demo` is the program itself acting on its operator's
+ * command, not an HR user: it makes and uses the seal without the
+ * enterprise's intent code (意愿确认), which HTTP asks of every HR user. */
 static int seal_make_fn(hx_ctx *c, void *arg, hx_err *err)
 {
 	demo *d = arg;

@@ -229,13 +229,14 @@ int hx_contract_lint(json_t **out, const json_t *t, const hx_wages *w, const cha
 		     {"hours.hours_per_week", JSON_REAL}, {"pay.monthly", JSON_REAL}, {"pay.probation_monthly", JSON_REAL},
 		     {"pay.hourly", JSON_REAL},    {"pay.pay_day", JSON_INTEGER},     {"social_insurance", JSON_TRUE},
 		     {"protection", JSON_STRING},  {"hire_date", JSON_STRING},        {"sign_date", JSON_STRING},
-		     {"prior.fixed_term_contracts", JSON_INTEGER}, {"prior.years_of_service", JSON_REAL}};
+		     {"prior.fixed_term_contracts", JSON_INTEGER}, {"prior.years_of_service", JSON_REAL},
+		     {"prior.had_probation", JSON_TRUE}, {"prior.contract_end", JSON_STRING}};
 	int rc;
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
 		if ((rc = typed(t, types[i].path, types[i].type, err)))
 			return rc;
-	static const char *const dates[] = {"term.start", "term.end", "hire_date", "sign_date"};
-	for (size_t i = 0; i < 4; i++)
+	static const char *const dates[] = {"term.start", "term.end", "hire_date", "sign_date", "prior.contract_end"};
+	for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++)
 		if (str(t, dates[i]) && hx_date_parse(str(t, dates[i]), NULL, NULL, NULL))
 			return hx_err_set(err, HX_EBADREQ, "bad_date", dates[i], "字段%s应为有效日期（YYYY-MM-DD）", dates[i]);
 	const char *kind = str(t, "kind");
@@ -348,6 +349,17 @@ int hx_contract_lint(json_t **out, const json_t *t, const hx_wages *w, const cha
 		if (limit >= 0 && prob > limit)
 			add(L.errors, "probation_too_long", "probation_months", "试用期%lld个月超过法定上限：%s（《劳动合同法》第十九条）", prob, why);
 	}
+	/* 第十九条第二款: one probation per employer and worker. A renewal
+	 * (prior.contract_end) follows a contract with this employer; and an
+	 * earlier contract here may have had its probation (prior.had_probation,
+	 * which the server sets from its contract data) */
+	const char *prior_end = str(t, "prior.contract_end");
+	if (!part && prob > 0 && prior_end)
+		add(L.errors, "probation_repeated", "probation_months",
+		    "续订劳动合同不得再约定试用期：同一用人单位与同一劳动者只能约定一次试用期（《劳动合同法》第十九条第二款）");
+	else if (!part && prob > 0 && json_is_true(at(t, "prior.had_probation")))
+		add(L.errors, "probation_repeated", "probation_months",
+		    "该劳动者此前在本单位的劳动合同已约定过试用期，不得再次约定：同一用人单位与同一劳动者只能约定一次试用期（《劳动合同法》第十九条第二款）");
 
 	/* minimum wages for the employer's area at the start date */
 	double minm = 0, minh = 0;
@@ -399,9 +411,20 @@ int hx_contract_lint(json_t **out, const json_t *t, const hx_wages *w, const cha
 			add(L.warnings, "open_ended_due", "term.type",
 			    "劳动者在本单位连续工作已满十年，劳动者提出或同意续订的，应当订立无固定期限劳动合同（《劳动合同法》第十四条第二款第（一）项）");
 	}
-	/* 第十条、第八十二条: a written contract within a month of hiring */
+	/* 第十条、第八十二条: a written contract within a month of hiring; a
+	 * renewal within a month of the old contract's end (the work goes on
+	 * from the next day without a written contract) */
 	const char *hire = str(t, "hire_date"), *sign = str(t, "sign_date");
-	if (hire) {
+	if (prior_end) {
+		char from[11], limit[11];
+		day_after(from, prior_end);
+		hx_date_add_months(limit, from, 1);
+		const char *when = sign ? sign : today;
+		if (strcmp(when, limit) > 0)
+			add(L.warnings, "late_signing", sign ? "sign_date" : "term.start",
+			    "原劳动合同于%s期满，此后超过一个月%s续订书面劳动合同：继续用工的，应自原合同期满次日起一个月内订立；超过一个月不满一年未订立的，应向劳动者每月支付二倍工资（《劳动合同法》第十条、第八十二条）",
+			    prior_end, sign ? "才" : "仍未");
+	} else if (hire) {
 		char limit[11];
 		hx_date_add_months(limit, hire, 1);
 		const char *when = sign ? sign : today;

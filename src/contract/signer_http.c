@@ -1,12 +1,16 @@
 /* HTTP handlers of the worker's side of a contract, with no account: the
  * link's token is the key to one contract. The worker proves who they are
- * (name and ID number as on the roster, then a one-time code to the phone
- * on record), reads the contract, confirms intent with a second code,
- * gets a certificate for the key their browser made, and signs. The
- * worker portal (/my) lists every contract of the same person after the
- * same two-step check. A signer's session is the cookie hx_signer
- * (HttpOnly, SameSite=Strict), confirmed only by the code; state-changing
- * requests from another origin are refused. Every step is evidence. */
+ * (name and ID number as on the roster, checked with the real-name
+ * provider when one is configured, then a one-time code to the phone the
+ * contract was sent to — frozen at sending, never the roster's current
+ * one), reads the contract, confirms intent with a second code, gets a
+ * certificate for the key their browser made, and signs. A phone on which
+ * the person confirmed a code is bound to them: the worker portal (/my)
+ * sends its login code only to a bound phone and lists the person's
+ * contracts sent to that phone — a roster row typed by any employer opens
+ * nothing. A signer's session is the cookie hx_signer (HttpOnly,
+ * SameSite=Strict), confirmed only by the code; state-changing requests
+ * from another origin are refused. Every step is evidence. */
 #include "contract_impl.h"
 
 #include <stdio.h>
@@ -16,6 +20,8 @@
 #include "../core/json.h"
 #include "../core/timeutil.h"
 #include "../http/http.h"
+#include "../trust/channels.h"
+#include "../trust/idv.h"
 
 #define SIGNER_COOKIE "hx_signer"
 #define IDENTITY_TRIES 5
@@ -62,7 +68,7 @@ static int same_origin(hx_req *r, hx_err *err)
 }
 
 typedef struct signer {
-	const char *token_hash, *holder, *read_at, *intent_at;
+	const char *token_hash, *holder, *read_at, *intent_at, *phone;
 	long long contract_id;
 	int confirmed;
 } signer;
@@ -77,7 +83,7 @@ static int session_get(signer *out, hx_req *r, hx_err *err)
 	hx_rows *rows;
 	hx_param p[] = {hx_p_text(h), hx_p_int(hx_now_unix())};
 	int rc = hx_db_query(r->ctx.db, r->ctx.arena, &rows,
-			     "SELECT token_hash, contract_id, holder, read_at, intent_at, confirmed FROM signer_sessions"
+			     "SELECT token_hash, contract_id, holder, read_at, intent_at, confirmed, phone FROM signer_sessions"
 			     " WHERE token_hash = ? AND expires_at > ?",
 			     p, 2, err);
 	if (rc)
@@ -90,6 +96,7 @@ static int session_get(signer *out, hx_req *r, hx_err *err)
 	out->read_at = hx_rows_get(rows, 0, "read_at");
 	out->intent_at = hx_rows_get(rows, 0, "intent_at");
 	out->confirmed = (int)hx_rows_int(rows, 0, "confirmed");
+	out->phone = hx_rows_get(rows, 0, "phone");
 	return 0;
 }
 
@@ -107,21 +114,28 @@ static int session_for(signer *s, hx_req *r, const hx_contract_row *k, hx_err *e
 	 * go on */
 	if (strcmp(s->holder, k->worker_id_hash) != 0)
 		return hx_err_set(err, HX_ENOTFOUND, "not_found", "", "链接无效或已失效");
+	/* a session proven on another contract or in the portal goes on only
+	 * where the same phone was used: a phone an employer typed for this
+	 * person on its own contract opens nothing sent elsewhere */
+	if (s->contract_id != k->id && (!s->phone || !k->worker_phone || strcmp(s->phone, k->worker_phone) != 0))
+		return hx_err_set(err, HX_EAUTH, "identity_required", "", "请先核验身份");
 	return 0;
 }
 
-static int session_new(hx_req *r, long long contract_id, const char *holder, hx_err *err)
+/* phone: where the session's code went (the contract's frozen phone, or
+ * the bound phone of a portal login). */
+static int session_new(hx_req *r, long long contract_id, const char *holder, const char *phone, hx_err *err)
 {
 	char tok[49], h[65], now[21];
 	hx_token(tok, 24);
 	hx_hmac_hex(h, r->ctx.keys->misc, tok, strlen(tok));
 	hx_now_iso(now);
 	hx_param p[] = {hx_p_text(h), contract_id ? hx_p_int(contract_id) : hx_p_null(), hx_p_text(holder), hx_p_text(now),
-			hx_p_int(hx_now_unix() + HX_SIGNER_TTL)};
+			hx_p_int(hx_now_unix() + HX_SIGNER_TTL), hx_p_text(phone)};
 	int rc = hx_db_exec(r->ctx.db,
-			    "INSERT INTO signer_sessions (token_hash, contract_id, holder, created_at, expires_at)"
-			    " VALUES (?, ?, ?, ?, ?)",
-			    p, 5, NULL, err);
+			    "INSERT INTO signer_sessions (token_hash, contract_id, holder, created_at, expires_at, phone)"
+			    " VALUES (?, ?, ?, ?, ?, ?)",
+			    p, 6, NULL, err);
 	if (!rc)
 		set_signer_cookie(r, tok, HX_SIGNER_TTL);
 	return rc;
@@ -157,7 +171,8 @@ static int identity_locked(hx_req *r, const char *key, hx_err *err)
 	return 0;
 }
 
-static int identity_failed(hx_req *r, const char *key, hx_err *err)
+static int identity_failed_as(hx_req *r, const char *key, const char *code, const char *field, const char *what,
+			      hx_err *err)
 {
 	long long now = hx_now_unix(), n = 0;
 	hx_param p[] = {hx_p_text(key), hx_p_int(now)};
@@ -179,9 +194,30 @@ static int identity_failed(hx_req *r, const char *key, hx_err *err)
 				       IDENTITY_LOCK / 60);
 	}
 	r->commit_anyway = 1;
-	return rc ? rc
-		  : hx_err_set(err, HX_EINVAL, "identity_mismatch", "id_number",
-			       "姓名或身份证号码与用人单位登记的信息不一致（还可尝试%lld次）", IDENTITY_TRIES - n);
+	return rc ? rc : hx_err_set(err, HX_EINVAL, code, field, "%s（还可尝试%lld次）", what, IDENTITY_TRIES - n);
+}
+
+static int identity_failed(hx_req *r, const char *key, hx_err *err)
+{
+	return identity_failed_as(r, key, "identity_mismatch", "id_number", "姓名或身份证号码与用人单位登记的信息不一致",
+				  err);
+}
+
+/* Binds phone to the person: they have just confirmed a code sent to it
+ * for their own contract. The portal's login code goes only to such a
+ * phone. */
+static int bind_phone(hx_req *r, const char *holder, const char *phone, long long contract_id, hx_err *err)
+{
+	if (!phone || !*phone)
+		return 0;
+	char now[21];
+	hx_now_iso(now);
+	hx_param p[] = {hx_p_text(holder), hx_p_text(phone), hx_p_int(contract_id), hx_p_text(now)};
+	return hx_db_exec(r->ctx.db,
+			  "INSERT INTO signer_phones (holder, phone, contract_id, bound_at) VALUES (?, ?, ?, ?)"
+			  " ON CONFLICT (holder, phone) DO UPDATE SET contract_id = excluded.contract_id,"
+			  " bound_at = excluded.bound_at",
+			  p, 4, NULL, err);
 }
 
 static void identity_ok(hx_req *r, const char *key)
@@ -195,6 +231,11 @@ static const char *phone_hint(hx_arena *a, const char *phone)
 {
 	size_t n = phone ? strlen(phone) : 0;
 	return n >= 7 ? hx_arena_printf(a, "%.3s****%s", phone, phone + n - 4) : "";
+}
+
+static int begin_write(hx_req *r, hx_err *err)
+{
+	return hx_db_begin_write(r->ctx.db, err);
 }
 
 /* ---- the link ---- */
@@ -248,34 +289,79 @@ static int h_link(hx_req *r)
 				    k.enterprise_signed_at ? json_string(k.enterprise_signed_at) : json_null());
 		json_object_set_new(o, "contract_id", json_integer(k.id));
 	}
+	/* how the person is verified, said plainly on the page */
+	json_object_set_new(o, "identity_method", json_string(hx_idv_method_text()));
 	return hx_req_json(r, 200, o);
 }
 
+/* Runs without a transaction: the real-name provider is asked over the
+ * network between a read of the link and the write of the outcome, so no
+ * write lock is held while it answers. */
 static int h_identity(hx_req *r)
 {
 	static const char *const allowed[] = {"name", "id_number", NULL};
 	hx_contract_row k;
-	hx_err err = {0};
+	hx_err err = {0}, idv_err = {0};
 	json_t *b;
 	const char *name, *idn;
-	if (same_origin(r, &err) || load_link(&k, r, &err))
+	hx_idv_result idv;
+	int asked = 0, idv_rc = 0, rc;
+	if (same_origin(r, &err))
 		return hx_req_fail(r, &err);
 	if (hx_req_body_json(r, &b, allowed))
 		return 0;
 	if (hx_json_get_str(&name, NULL, b, "name", "姓名", 1, 50, &err) ||
 	    hx_json_get_str(&idn, NULL, b, "id_number", "身份证号码", 1, 18, &err))
 		return hx_req_fail(r, &err);
-	const char *key = hx_arena_printf(r->ctx.arena, "link:%lld", k.id);
-	if (identity_locked(r, key, &err))
-		return hx_req_fail(r, &err);
 	char h[65];
 	hx_hmac_hex(h, r->ctx.keys->pii_index, idn, strlen(idn));
-	int match = strcmp(name, k.worker_name) == 0 && hx_ct_equal(h, k.worker_id_hash);
-	if (hx_evidence_add(&r->ctx, k.id, "identity_checked", worker_actor(r, &k),
-			    device(r, json_pack("{s:b,s:s}", "match", match, "method", "name+id_number")), &err))
+	const char *key = NULL;
+	int match = 0;
+	if (hx_db_begin_read(r->ctx.db, &err))
+		return hx_req_fail(r, &err);
+	rc = load_link(&k, r, &err);
+	if (!rc) {
+		key = hx_arena_printf(r->ctx.arena, "link:%lld", k.id);
+		rc = identity_locked(r, key, &err);
+	}
+	hx_db_rollback(r->ctx.db);
+	if (rc)
+		return hx_req_fail(r, &err);
+	match = strcmp(name, k.worker_name) == 0 && hx_ct_equal(h, k.worker_id_hash);
+	/* 运营商三要素: the name and ID number belong together and the phone
+	 * the contract was sent to is registered to that person */
+	if (match && k.worker_phone && *k.worker_phone && hx_idv_configured()) {
+		asked = 1;
+		idv_rc = hx_idv_check(&idv, name, idn, k.worker_phone, &idv_err);
+	}
+
+	if (begin_write(r, &err) || load_link(&k, r, &err))
+		return hx_req_fail(r, &err);
+	json_t *detail = json_pack("{s:b,s:b,s:s,s:s}", "match", match && (!asked || (!idv_rc && idv.match)),
+				   "roster_match", match, "method", hx_idv_method_key(), "method_text",
+				   hx_arena_printf(r->ctx.arena, "核验方式：%s", hx_idv_method_text()));
+	if (asked)
+		json_object_set_new(detail, "idv",
+				    idv_rc ? json_pack("{s:s}", "error", idv_err.key)
+					   : json_pack("{s:s,s:b,s:s}", "provider", idv.provider, "match", idv.match, "ref",
+						       idv.ref));
+	if (hx_evidence_add(&r->ctx, k.id, "identity_checked", worker_actor(r, &k), device(r, detail), &err))
 		return hx_req_fail(r, &err);
 	if (!match) {
 		identity_failed(r, key, &err);
+		return hx_req_fail(r, &err);
+	}
+	if (asked && idv_rc) {
+		/* nothing is skipped: without the provider's answer there is no
+		 * identity; the attempt stays in the evidence */
+		r->commit_anyway = 1;
+		return hx_req_fail(r, &idv_err);
+	}
+	if (asked && !idv.match) {
+		identity_failed_as(r, key, "idv_mismatch", "id_number",
+				   "实名核验未通过：您的姓名、身份证号码与接收签署链接的手机号码的实名登记信息不一致，"
+				   "请联系用人单位核对手机号码",
+				   &err);
 		return hx_req_fail(r, &err);
 	}
 	identity_ok(r, key);
@@ -291,7 +377,7 @@ static int h_identity(hx_req *r)
 		return hx_req_fail(r, &err);
 	if (hx_evidence_add(&r->ctx, k.id, "code_sent", "system",
 			    json_pack("{s:s,s:s}", "purpose", "identity", "phone", phone_hint(r->ctx.arena, k.worker_phone)), &err) ||
-	    session_new(r, k.id, k.worker_id_hash, &err))
+	    session_new(r, k.id, k.worker_id_hash, k.worker_phone, &err))
 		return hx_req_fail(r, &err);
 	return hx_req_json(r, 200, json_pack("{s:s}", "phone_hint", phone_hint(r->ctx.arena, k.worker_phone)));
 }
@@ -335,6 +421,7 @@ static int h_identity_confirm(hx_req *r)
 		return 0;
 	hx_param p[] = {hx_p_text(s.token_hash)};
 	if (hx_db_exec(r->ctx.db, "UPDATE signer_sessions SET confirmed = 1 WHERE token_hash = ?", p, 1, NULL, &err) ||
+	    bind_phone(r, k.worker_id_hash, k.worker_phone, k.id, &err) ||
 	    hx_evidence_add(&r->ctx, k.id, "code_confirmed", worker_actor(r, &k), device(r, json_pack("{s:s}", "purpose", "identity")),
 			    &err))
 		return hx_req_fail(r, &err);
@@ -364,11 +451,6 @@ static int serve_doc(hx_req *r, hx_contract_row *k, int download)
 	if (!download)
 		r->filename = NULL; /* inline, to view and print */
 	return rc;
-}
-
-static int begin_write(hx_req *r, hx_err *err)
-{
-	return hx_db_begin_write(r->ctx.db, err);
 }
 
 static int h_link_doc(hx_req *r)
@@ -469,6 +551,7 @@ static int h_intent_confirm(hx_req *r)
 	hx_now_iso(now);
 	hx_param p[] = {hx_p_text(now), hx_p_text(s.token_hash)};
 	if (hx_db_exec(r->ctx.db, "UPDATE signer_sessions SET intent_at = ? WHERE token_hash = ?", p, 2, NULL, &err) ||
+	    bind_phone(r, k.worker_id_hash, k.worker_phone, k.id, &err) ||
 	    hx_evidence_add(&r->ctx, k.id, "intent_confirmed", worker_actor(r, &k),
 			    device(r, json_pack("{s:i,s:s?}", "version", k.doc_version, "sha256", k.doc_sha256)), &err))
 		return hx_req_fail(r, &err);
@@ -580,42 +663,65 @@ static int h_reject(hx_req *r)
 
 /* ---- the worker portal ---- */
 
+/* The portal's login: the person's name and ID number, then a code to a
+ * phone bound to them (one on which they confirmed a code for their own
+ * contract): the one they name, or the latest bound. Never a roster
+ * phone: any employer can type a roster row. */
 static int h_my_login(hx_req *r)
 {
-	static const char *const allowed[] = {"name", "id_number", NULL};
+	static const char *const allowed[] = {"name", "id_number", "phone", NULL};
 	hx_err err = {0};
 	json_t *b;
-	const char *name, *idn;
+	const char *name, *idn, *want = NULL;
 	if (same_origin(r, &err))
 		return hx_req_fail(r, &err);
 	if (hx_req_body_json(r, &b, allowed))
 		return 0;
 	if (hx_json_get_str(&name, NULL, b, "name", "姓名", 1, 50, &err) ||
-	    hx_json_get_str(&idn, NULL, b, "id_number", "身份证号码", 1, 18, &err))
+	    hx_json_get_str(&idn, NULL, b, "id_number", "身份证号码", 1, 18, &err) ||
+	    hx_json_get_str(&want, NULL, b, "phone", "手机号码", 0, 20, &err))
 		return hx_req_fail(r, &err);
+	if (want && !*want)
+		want = NULL;
 	const char *key = hx_arena_printf(r->ctx.arena, "portal:%s", r->ctx.ip ? r->ctx.ip : "");
 	if (identity_locked(r, key, &err))
 		return hx_req_fail(r, &err);
 	char h[65];
 	hx_hmac_hex(h, r->ctx.keys->pii_index, idn, strlen(idn));
-	hx_rows *rows;
+	long long known = 0;
 	hx_param p[] = {hx_p_text(h), hx_p_text(name)};
+	if (hx_db_int(r->ctx.db, &known, "SELECT count(*) FROM workers WHERE id_hash = ? AND name = ?", p, 2, &err))
+		return hx_req_fail(r, &err);
+	if (!known) {
+		identity_failed(r, key, &err);
+		return hx_req_fail(r, &err);
+	}
+	hx_rows *rows;
+	hx_param q[] = {hx_p_text(h), hx_p_text(want)};
 	if (hx_db_query(r->ctx.db, r->ctx.arena, &rows,
-			"SELECT w.phone AS phone FROM workers w WHERE w.id_hash = ? AND w.name = ? AND w.phone IS NOT NULL"
-			" AND w.deleted_at IS NULL ORDER BY w.id DESC LIMIT 1",
-			p, 2, &err))
+			want ? "SELECT phone FROM signer_phones WHERE holder = ? AND phone = ?"
+			     : "SELECT phone FROM signer_phones WHERE holder = ? ORDER BY bound_at DESC, phone LIMIT 1",
+			q, want ? 2 : 1, &err))
 		return hx_req_fail(r, &err);
 	if (rows->nrows != 1) {
-		identity_failed(r, key, &err);
+		if (want) {
+			/* a wrong guess counts like a wrong identity */
+			identity_failed_as(r, key, "phone_not_bound", "phone",
+					   "该手机号码不是您核验身份、签署合同时接收验证码的号码", &err);
+			return hx_req_fail(r, &err);
+		}
+		hx_err_set(&err, HX_ECONFLICT, "no_bound_phone", "",
+			   "请先通过用人单位发送的签署链接完成一次签署（核验身份时接收验证码的手机号码即为登录号码）");
 		return hx_req_fail(r, &err);
 	}
 	identity_ok(r, key);
 	const char *phone = hx_rows_get(rows, 0, "phone");
 	char subj[80];
-	snprintf(subj, sizeof subj, "portal:%.32s", h);
+	/* the code is for this person on this phone */
+	snprintf(subj, sizeof subj, "portal:%.32s:%.24s", h, phone);
 	if (hx_otp_send(&r->ctx, "portal_login", subj, phone,
 			"【和谐劳动】您正在登录“我的劳动合同”，验证码%s，5分钟内有效。请勿告诉他人。", &err) ||
-	    session_new(r, 0, h, &err))
+	    session_new(r, 0, h, phone, &err))
 		return hx_req_fail(r, &err);
 	return hx_req_json(r, 200, json_pack("{s:s}", "phone_hint", phone_hint(r->ctx.arena, phone)));
 }
@@ -631,7 +737,7 @@ static int h_my_confirm(hx_req *r)
 		return hx_req_fail(r, &err);
 	}
 	char subj[80];
-	snprintf(subj, sizeof subj, "portal:%.32s", s.holder);
+	snprintf(subj, sizeof subj, "portal:%.32s:%.24s", s.holder, s.phone ? s.phone : "");
 	if (code_check(r, "portal_login", subj, 0, "portal", &err))
 		return 0;
 	hx_param p[] = {hx_p_text(s.token_hash)};
@@ -654,7 +760,7 @@ static int h_my_list(hx_req *r)
 	hx_err err = {0};
 	signer s;
 	json_t *out = NULL;
-	if (portal_session(&s, r, &err) || hx_contract_list_for_holder(&out, &r->ctx, s.holder, &err))
+	if (portal_session(&s, r, &err) || hx_contract_list_for_holder(&out, &r->ctx, s.holder, s.phone, &err))
 		return hx_req_fail(r, &err);
 	return hx_req_json(r, 200, out);
 }
@@ -669,7 +775,7 @@ static int h_my_doc(hx_req *r)
 		return hx_req_fail(r, &err);
 	/* someone else's contract does not exist for this person */
 	if (!id || hx_contract_load(&k, &r->ctx, id, 0, &err) || strcmp(k.worker_id_hash, s.holder) != 0 ||
-	    strcmp(k.status, "draft") == 0) {
+	    strcmp(k.status, "draft") == 0 || !s.phone || !k.worker_phone || strcmp(k.worker_phone, s.phone) != 0) {
 		hx_err_set(&err, HX_ENOTFOUND, "not_found", "", "合同不存在");
 		return hx_req_fail(r, &err);
 	}
@@ -690,11 +796,34 @@ static int h_my_logout(hx_req *r)
 	return 0;
 }
 
+/* The worker revokes a certificate of their own (a lost or shared phone)
+ * through the confirmed session of their link; logged, evidenced and
+ * told to their phone by hx_contract_cert_revoke_by. */
+static int h_cert_revoke(hx_req *r)
+{
+	static const char *const allowed[] = {"serial", "reason", NULL};
+	hx_contract_row k;
+	hx_err err = {0};
+	signer s;
+	json_t *b;
+	const char *serial, *reason;
+	if (same_origin(r, &err) || load_link(&k, r, &err) || session_for(&s, r, &k, &err))
+		return hx_req_fail(r, &err);
+	if (hx_req_body_json(r, &b, allowed))
+		return 0;
+	if (hx_json_get_str(&serial, NULL, b, "serial", "证书编号", 1, 64, &err) ||
+	    hx_json_get_str(&reason, NULL, b, "reason", "吊销原因", 1, 200, &err) ||
+	    hx_contract_cert_revoke_by(&r->ctx, serial, reason, s.holder, &err))
+		return hx_req_fail(r, &err);
+	r->status = 204;
+	return 0;
+}
+
 void hx_contract_signer_http_register(struct hx_server *s)
 {
 	static const hx_route routes[] = {
 		{"GET", "/api/v1/sign/:token", h_link, HX_ROUTE_PUBLIC, 0},
-		{"POST", "/api/v1/sign/:token/identity", h_identity, HX_ROUTE_PUBLIC, 0},
+		{"POST", "/api/v1/sign/:token/identity", h_identity, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
 		{"POST", "/api/v1/sign/:token/identity/confirm", h_identity_confirm, HX_ROUTE_PUBLIC, 0},
 		{"GET", "/api/v1/sign/:token/document.pdf", h_link_doc, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
 		{"GET", "/api/v1/sign/:token/text", h_link_text, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
@@ -705,6 +834,7 @@ void hx_contract_signer_http_register(struct hx_server *s)
 		{"POST", "/api/v1/sign/:token/prepare", h_prepare, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/sign/:token/sign", h_sign, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
 		{"POST", "/api/v1/sign/:token/reject", h_reject, HX_ROUTE_PUBLIC, 0},
+		{"POST", "/api/v1/sign/:token/certificate/revoke", h_cert_revoke, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/my/login", h_my_login, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/my/login/confirm", h_my_confirm, HX_ROUTE_PUBLIC, 0},
 		{"POST", "/api/v1/my/logout", h_my_logout, HX_ROUTE_PUBLIC, 0},

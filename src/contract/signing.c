@@ -104,6 +104,145 @@ int hx_contract_cert_revoke(hx_ctx *c, const char *serial, const char *reason, h
 	return rc;
 }
 
+/* ---- revocation: who may, and who is told ---- */
+
+/* Whether the caller may revoke this certificate: 0, or HX_EPERM when it
+ * is in their scope (an officer over the enterprise, a colleague), else
+ * HX_ENOTFOUND (another enterprise's or person's: not said to exist). */
+static int revoke_allowed(hx_ctx *c, const char *kind, const char *holder, long long eid, const char *worker_holder,
+			  hx_err *err)
+{
+	const hx_principal *me = c->me;
+	int visible = 0, rc;
+	hx_err e = {0};
+	if (worker_holder) /* a worker through their confirmed signer session: their own only */
+		return strcmp(kind, "worker") == 0 && strcmp(holder, worker_holder) == 0
+			       ? 0
+			       : hx_err_set(err, HX_ENOTFOUND, "not_found", "serial", "证书不存在");
+	if (!me || !me->user_id)
+		return 0; /* the command line */
+	/* county administrators (附件3: the platform's operator answers for the CA) */
+	if (me->role && strcmp(me->role, "admin") == 0)
+		return 0;
+	if (strcmp(kind, "user") == 0 && strtoll(holder, NULL, 10) == me->user_id)
+		return 0;
+	if (strcmp(kind, "seal") == 0 && me->scope.kind == HX_SCOPE_ENTERPRISE && me->scope.enterprise_id == eid &&
+	    hx_can(me, HX_PERM_CONTRACT_DRAFT))
+		return 0;
+	if (strcmp(kind, "worker") == 0) {
+		hx_rows *r;
+		hx_param p[] = {hx_p_text(holder)};
+		if ((rc = hx_db_query(c->db, c->arena, &r,
+				      "SELECT DISTINCT w.id AS worker_id, w.enterprise_id AS enterprise_id FROM workers w"
+				      " WHERE w.id_hash = ?",
+				      p, 1, err)))
+			return rc;
+		for (int i = 0; !visible && i < r->nrows; i++) {
+			if (me->scope.kind == HX_SCOPE_SELF) {
+				/* a worker's own account: the same person holds it */
+				if (hx_rows_int(r, i, "worker_id") == me->scope.worker_id)
+					return 0;
+			} else
+				visible = hx_registry_enterprise_visible(c, hx_rows_int(r, i, "enterprise_id"), &e) == 0;
+		}
+	} else if (me->scope.kind != HX_SCOPE_SELF)
+		visible = eid && hx_registry_enterprise_visible(c, eid, &e) == 0;
+	if (!visible)
+		return hx_err_set(err, HX_ENOTFOUND, "not_found", "serial", "证书不存在");
+	return hx_err_set(err, HX_EPERM, "not_holder", "",
+			  "只有证书持有人、本企业人员（企业电子印章）或系统管理员可以吊销此证书");
+}
+
+/* The contracts whose evidence records the revocation: those signed with
+ * the certificate, else the holder's latest one (none: the log only). */
+static int revoke_targets(hx_rows **out, hx_ctx *c, const char *serial, const char *kind, const char *holder,
+			  long long eid, int *signed_with, hx_err *err)
+{
+	hx_param p[] = {hx_p_text(serial)};
+	int rc = hx_db_query(c->db, c->arena, out,
+			     "SELECT DISTINCT contract_id AS id FROM contract_signatures WHERE cert_serial = ?"
+			     " AND status IN ('done', 'pending') ORDER BY contract_id",
+			     p, 1, err);
+	*signed_with = !rc && (*out)->nrows > 0;
+	if (rc || *signed_with)
+		return rc;
+	if (strcmp(kind, "worker") == 0) {
+		hx_param q[] = {hx_p_text(holder)};
+		return hx_db_query(c->db, c->arena, out,
+				   "SELECT k.id AS id FROM contracts k JOIN workers w ON w.id = k.worker_id WHERE w.id_hash = ?"
+				   " ORDER BY k.id DESC LIMIT 1",
+				   q, 1, err);
+	}
+	hx_param q[] = {hx_p_int(eid), hx_p_int(strcmp(kind, "user") == 0 ? strtoll(holder, NULL, 10) : 0)};
+	return hx_db_query(c->db, c->arena, out,
+			   "SELECT id FROM contracts WHERE enterprise_id = ?"
+			   " ORDER BY CASE WHEN created_by = ? THEN 1 ELSE 0 END DESC, id DESC LIMIT 1",
+			   q, 2, err);
+}
+
+int hx_contract_cert_revoke_by(hx_ctx *c, const char *serial, const char *reason, const char *worker_holder,
+			       hx_err *err)
+{
+	hx_rows *r, *t;
+	hx_contract_row k = {0};
+	int rc, signed_with = 0;
+	if (!reason || !*reason)
+		return hx_err_set(err, HX_EINVAL, "required", "reason", "请填写吊销原因（reason）");
+	if (!serial || !*serial || strlen(serial) > 64)
+		return hx_err_set(err, HX_ENOTFOUND, "not_found", "serial", "证书不存在");
+	hx_param p[] = {hx_p_text(serial)};
+	if ((rc = hx_db_query(c->db, c->arena, &r,
+			      "SELECT holder_kind, holder, enterprise_id, cn, revoked_at FROM certificates WHERE serial = ?", p,
+			      1, err)))
+		return rc;
+	if (r->nrows != 1)
+		return hx_err_set(err, HX_ENOTFOUND, "not_found", "serial", "证书不存在");
+	const char *kind = hx_rows_get(r, 0, "holder_kind"), *holder = hx_rows_get(r, 0, "holder"),
+		   *cn = hx_rows_get(r, 0, "cn");
+	long long eid = hx_rows_int(r, 0, "enterprise_id");
+	if ((rc = revoke_allowed(c, kind, holder, eid, worker_holder, err)))
+		return rc;
+	if (hx_rows_get(r, 0, "revoked_at"))
+		return hx_err_set(err, HX_ECONFLICT, "already_revoked", "serial", "证书已吊销");
+	if ((rc = hx_contract_cert_revoke(c, serial, reason, err)) ||
+	    (rc = revoke_targets(&t, c, serial, kind, holder, eid, &signed_with, err)))
+		return rc;
+	if (t->nrows && (rc = hx_contract_load(&k, c, hx_rows_int(t, 0, "id"), 0, err)))
+		return rc;
+	const char *actor = worker_holder ? hx_arena_printf(c->arena, "worker:%lld", k.worker_id) : hx_contract_actor(c);
+	const char *what = strcmp(kind, "seal") == 0 ? "企业电子印章证书" : strcmp(kind, "user") == 0 ? "企业人员签名证书" : "劳动者签名证书";
+	/* the operation log: who, which certificate, why */
+	json_t *log = json_pack("{s:[n,s],s:[n,s],s:[n,s],s:[n,s]}", "serial", serial, "holder_kind", kind, "holder_name", cn,
+				"reason", reason);
+	rc = worker_holder ? hx_audit_write_as(c, 0, hx_arena_printf(c->arena, "劳动者本人（%s）", k.worker_name ? k.worker_name : cn),
+					       "contract.cert_revoke", "certificate", 0, serial, log, err)
+			   : hx_audit_write(c, "contract.cert_revoke", "certificate", 0, serial, log, err);
+	json_decref(log);
+	if (rc)
+		return rc;
+	/* the evidence of what was signed with it */
+	for (int i = 0; i < t->nrows; i++)
+		if ((rc = hx_evidence_add(c, hx_rows_int(t, i, "id"), "cert_revoked", actor,
+					  json_pack("{s:s,s:s,s:s,s:s,s:b}", "serial", serial, "holder_kind", kind, "cn", cn,
+						    "reason", reason, "signed_with", signed_with),
+					  err)))
+			return rc;
+	/* the holder is told */
+	char *text;
+	if (strcmp(kind, "worker") == 0) {
+		if (!k.id || !k.worker_phone || !*k.worker_phone)
+			return 0;
+		text = hx_arena_printf(c->arena,
+				       "【和谐劳动】您用于签署劳动合同的数字证书（序列号%s）已被吊销，原因：%s。如非本人操作，请联系用人单位或劳动保障部门。",
+				       serial, reason);
+		return hx_message_queue(c, k.worker_phone, "数字证书已吊销", text, err);
+	}
+	if (!eid)
+		return 0;
+	text = hx_arena_printf(c->arena, "%s（%s，序列号%s）已被吊销，原因：%s", what, cn, serial, reason);
+	return hx_notify_enterprise(c, eid, text, k.id ? hx_arena_printf(c->arena, "/contracts/%lld", k.id) : "/contracts", err);
+}
+
 int hx_contract_crl(unsigned char **der, size_t *len, hx_ctx *c, hx_err *err)
 {
 	hx_rows *r;
@@ -609,13 +748,15 @@ static int own_enterprise(hx_ctx *c, long long enterprise_id, hx_err *err)
 	return 0;
 }
 
-int hx_contract_seal_make(json_t **out, hx_ctx *c, long long enterprise_id, hx_err *err)
+/* in: the HR user's confirmation, for the operation log (NULL from the
+ * command line, the demo and the bench). */
+static int seal_make_with(json_t **out, hx_ctx *c, long long enterprise_id, const hx_intent *in, hx_err *err)
 {
 	char *sealed = NULL, *spki_b64 = NULL, now[21];
 	unsigned char *spki = NULL;
 	size_t spki_len = 0;
 	const char *name;
-	json_t *cert = NULL;
+	json_t *cert = NULL, *log = NULL;
 	int rc;
 	if ((rc = hx_registry_enterprise_name(&name, c, enterprise_id, err)) || (rc = own_enterprise(c, enterprise_id, err)))
 		return rc;
@@ -639,11 +780,13 @@ int hx_contract_seal_make(json_t **out, hx_ctx *c, long long enterprise_id, hx_e
 	if ((rc = hx_db_exec(c->db, "DELETE FROM seal_keys WHERE enterprise_id = ?", d, 1, NULL, err)) ||
 	    (rc = hx_db_exec(c->db, "INSERT INTO seal_keys (enterprise_id, key_enc, cert_serial, created_at) VALUES (?, ?, ?, ?)",
 			     p, 4, NULL, err)) ||
-	    (rc = hx_audit_write(c, "contract.seal_make", "enterprise", enterprise_id, name, NULL, err)))
+	    (rc = hx_audit_write(c, "contract.seal_make", "enterprise", enterprise_id, name,
+				 (log = in ? hx_contract_intent_audit(in) : NULL), err)))
 		goto done;
 	*out = json_pack("{s:O,s:O}", "cert_serial", json_object_get(cert, "serial"), "not_after",
 			 json_object_get(cert, "not_after"));
 done:
+	json_decref(log);
 	json_decref(cert);
 	free(sealed);
 	free(spki);
@@ -651,9 +794,19 @@ done:
 	return rc;
 }
 
-int hx_contract_seal_sign(hx_ctx *c, long long contract_id, int *pending, hx_err *err)
+int hx_contract_seal_make(json_t **out, hx_ctx *c, long long enterprise_id, hx_err *err)
+{
+	return seal_make_with(out, c, enterprise_id, NULL, err);
+}
+
+/* The seal's signature. confirm: NULL for the program itself (command
+ * line, demo, bench); else an HR user's confirmation, checked here in the
+ * prepare transaction when code is set, or already checked (a batch). */
+static int seal_sign_with(hx_ctx *c, long long contract_id, int confirm, const char *code, const hx_intent *checked,
+			  int *pending, hx_err *err)
 {
 	hx_contract_row k;
+	hx_intent in = {0};
 	json_t *prep = NULL;
 	unsigned char *sig = NULL;
 	uint8_t *attrs = NULL;
@@ -676,10 +829,26 @@ int hx_contract_seal_sign(hx_ctx *c, long long contract_id, int *pending, hx_err
 		rc = hx_err_set(err, HX_ECONFLICT, "no_seal", "", "企业尚未设置电子印章，请先生成印章密钥");
 		goto tx;
 	}
+	if (confirm) {
+		if (checked)
+			in = *checked;
+		else if ((rc = turn_check(&k, "enterprise", err)) ||
+			 (rc = hx_contract_intent_check(&in, c, hx_contract_intent_subject(c, "k", k.id), code, k.id, err))) {
+			/* the wrong try counts: nothing else is written yet */
+			if (in.refused) {
+				hx_err e2 = {0};
+				if (hx_db_commit(c->db, &e2))
+					hx_db_rollback(c->db);
+			}
+			goto tx;
+		}
+	}
 	key = strdup(hx_rows_get(r, 0, "key_enc"));
 	if ((rc = hx_contract_sign_prepare(&prep, c, &k, "enterprise", hx_rows_get(r, 0, "cert_serial"), "seal", err)))
 		goto tx;
 	sid = json_integer_value(json_object_get(prep, "signature_id"));
+	if (confirm && (rc = hx_contract_intent_record(c, k.id, &in, "seal", err)))
+		goto tx;
 	if (hx_b64_decode(&attrs, &alen, json_string_value(json_object_get(prep, "to_sign")))) {
 		rc = hx_err_set(err, HX_EINTERNAL, "bad_attrs", "", "签名数据损坏");
 		goto tx;
@@ -694,6 +863,60 @@ tx:
 	free(attrs);
 	free(key);
 	return rc;
+}
+
+/* The command line, `hexie init --demo` and the bench: the program acting
+ * on its operator's instruction, not an HR user, so no intent code. */
+int hx_contract_seal_sign(hx_ctx *c, long long contract_id, int *pending, hx_err *err)
+{
+	return seal_sign_with(c, contract_id, 0, NULL, NULL, pending, err);
+}
+
+int hx_contract_seal_sign_confirmed(hx_ctx *c, long long contract_id, const char *code, const hx_intent *checked,
+				    int *pending, hx_err *err)
+{
+	return seal_sign_with(c, contract_id, 1, code, checked, pending, err);
+}
+
+int hx_contract_seal_make_confirmed(json_t **out, hx_ctx *c, long long enterprise_id, const char *code, int *refused,
+				    hx_err *err)
+{
+	hx_intent in;
+	const char *name;
+	int rc;
+	*refused = 0;
+	if ((rc = hx_registry_enterprise_name(&name, c, enterprise_id, err)) || (rc = own_enterprise(c, enterprise_id, err)))
+		return rc;
+	if (!c->me || !c->me->user_id)
+		return seal_make_with(out, c, enterprise_id, NULL, err);
+	if ((rc = hx_contract_intent_check(&in, c, hx_contract_intent_subject(c, "seal", enterprise_id), code, 0, err))) {
+		*refused = in.refused;
+		return rc;
+	}
+	return seal_make_with(out, c, enterprise_id, &in, err);
+}
+
+/* HR's browser signature: the cheap checks first, then the code, then the
+ * prepared signature with the confirmation in the evidence, all in the
+ * caller's write transaction. */
+int hx_contract_sign_prepare_confirmed(json_t **out, hx_ctx *c, const hx_contract_row *k, const char *serial,
+				       const char *code, int *refused, hx_err *err)
+{
+	hx_intent in;
+	cert_row cr;
+	int rc;
+	*refused = 0;
+	if ((rc = own_enterprise(c, k->enterprise_id, err)) || (rc = turn_check(k, "enterprise", err)) ||
+	    (rc = cert_for(&cr, c, k, "enterprise", "browser", serial, err)))
+		return rc;
+	if ((rc = hx_contract_intent_check(&in, c, hx_contract_intent_subject(c, "k", k->id), code, k->id, err))) {
+		*refused = in.refused;
+		return rc;
+	}
+	if ((rc = hx_contract_sign_prepare(out, c, k, "enterprise", serial, "browser", err)) ||
+	    (rc = hx_contract_intent_record(c, k->id, &in, "browser", err)))
+		return rc;
+	return 0;
 }
 
 /* ---- background: pending timestamps, expiry, reminders, checkpoints ---- */

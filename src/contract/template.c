@@ -78,10 +78,110 @@ static const char *str(const json_t *terms, const char *path)
 	return s && *s ? s : NULL;
 }
 
+/* What one rendering fills from: the terms and, when asked, the list of
+ * fields that had nothing to print (a document about to be sent must have
+ * none: a signed PDF cannot be completed by hand). */
+typedef struct fill {
+	const json_t *terms;
+	json_t *missing; /* [field path…] or NULL */
+} fill;
+
+/* Notes path as unfilled and answers the blank line. */
+static const char *blank(fill *f, const char *path)
+{
+	if (!f->missing)
+		return BLANK;
+	size_t i;
+	json_t *v;
+	json_array_foreach(f->missing, i, v) {
+		if (strcmp(json_string_value(v), path) == 0)
+			return BLANK;
+	}
+	json_array_append_new(f->missing, json_string(path));
+	return BLANK;
+}
+
+static int miss(hx_buf *b, fill *f, const char *path)
+{
+	return hx_buf_puts(b, blank(f, path));
+}
+
 /* A date field as Chinese text, or the blank. */
 static const char *date_or_blank(char out[32], const json_t *terms, const char *path)
 {
 	return cn_date(out, str(terms, path)) ? BLANK : out;
+}
+
+/* The same, noting the blank. */
+static const char *fill_date(char out[32], fill *f, const char *path)
+{
+	return cn_date(out, str(f->terms, path)) ? blank(f, path) : out;
+}
+
+/* ---- field labels ---- */
+
+/* The Chinese name of each field a document prints, for the before → after
+ * lines of an amendment and for the message naming an unfilled field.
+ * fmt says how an amendment prints the value. */
+enum fmt { F_TEXT, F_DATE, F_MONEY, F_MONTHS, F_HOURS, F_PAY_DAY, F_TERM_TYPE, F_HOURS_SYSTEM, F_INSURANCE, F_COUNT };
+
+static const struct label {
+	const char *path, *label;
+	enum fmt fmt;
+	int changeable; /* may be changed by an amendment (第三十五条) */
+} LABELS[] = {
+	{"term.type", "劳动合同期限", F_TERM_TYPE, 1},
+	{"term.start", "劳动合同起始日期", F_DATE, 1},
+	{"term.end", "劳动合同终止日期", F_DATE, 1},
+	{"term.task", "工作任务", F_TEXT, 1},
+	{"probation_months", "试用期", F_MONTHS, 1},
+	{"job.title", "工作岗位", F_TEXT, 1},
+	{"job.location", "工作地点", F_TEXT, 1},
+	{"hours.system", "工时制度", F_HOURS_SYSTEM, 1},
+	{"hours.approval_no", "特殊工时制度批准文号", F_TEXT, 1},
+	{"hours.hours_per_week", "每周工作时间", F_HOURS, 1},
+	{"pay.monthly", "月工资", F_MONEY, 1},
+	{"pay.probation_monthly", "试用期月工资", F_MONEY, 1},
+	{"pay.hourly", "小时工资", F_MONEY, 1},
+	{"pay.pay_day", "工资支付日", F_PAY_DAY, 1},
+	{"social_insurance", "社会保险", F_INSURANCE, 1},
+	{"protection", "劳动保护、劳动条件和职业危害防护", F_TEXT, 1},
+	{"prior.fixed_term_contracts", "已连续订立固定期限劳动合同次数", F_COUNT, 1},
+	{"prior.years_of_service", "在本单位连续工作年限", F_TEXT, 1},
+	{"kind", "合同类型", F_TEXT, 0},
+	{"employer.name", "用人单位名称", F_TEXT, 0},
+	{"employer.address", "用人单位住所", F_TEXT, 0},
+	{"employer.legal_representative", "法定代表人（主要负责人）", F_TEXT, 0},
+	{"employer.uscc", "统一社会信用代码", F_TEXT, 0},
+	{"worker.name", "劳动者姓名", F_TEXT, 0},
+	{"worker.id_number", "劳动者居民身份证号码", F_TEXT, 0},
+	{"worker.address", "劳动者住址", F_TEXT, 0},
+	{"worker.phone", "劳动者联系电话", F_TEXT, 0},
+	{"hire_date", "用工之日（入职日期）", F_DATE, 0},
+	{"date", "解除或终止日期", F_DATE, 0},
+	{"event", "解除或终止", F_TEXT, 0},
+	{"reason", "解除或终止的原因", F_TEXT, 0},
+	{"legal_basis", "解除或终止的法律依据", F_TEXT, 0},
+	{"effective_date", "变更生效日期", F_DATE, 0},
+	{"changes", "变更内容", F_TEXT, 0},
+	{"original.id", "原劳动合同编号", F_TEXT, 0},
+	{"original.signed_date", "原劳动合同签订日期", F_DATE, 0},
+};
+
+const char *hx_contract_field_label(const char *path)
+{
+	for (size_t i = 0; path && i < sizeof LABELS / sizeof LABELS[0]; i++)
+		if (strcmp(LABELS[i].path, path) == 0)
+			return LABELS[i].label;
+	return NULL;
+}
+
+int hx_contract_field_changeable(const char *path)
+{
+	for (size_t i = 0; path && i < sizeof LABELS / sizeof LABELS[0]; i++)
+		if (strcmp(LABELS[i].path, path) == 0)
+			return LABELS[i].changeable;
+	return 0;
 }
 
 /* ---- computed placeholders (docs/template-format.md) ---- */
@@ -92,39 +192,38 @@ static int part_time(const json_t *t)
 	return k && strcmp(k, "part_time") == 0;
 }
 
-static int c_kind(hx_buf *b, const json_t *t)
+static int c_kind(hx_buf *b, fill *f)
 {
-	const char *k = str(t, "kind");
-	if (!k)
-		return 1;
-	if (strcmp(k, "full_time") == 0)
+	const char *k = str(f->terms, "kind");
+	if (k && strcmp(k, "full_time") == 0)
 		return hx_buf_puts(b, "全日制");
-	if (strcmp(k, "part_time") == 0)
+	if (k && strcmp(k, "part_time") == 0)
 		return hx_buf_puts(b, "非全日制");
-	return 1;
+	return miss(b, f, "kind");
 }
 
-static int c_term(hx_buf *b, const json_t *t)
+static int c_term(hx_buf *b, fill *f)
 {
+	const json_t *t = f->terms;
 	const char *type = str(t, "term.type");
 	char s[32], e[32];
-	if (!type)
-		return 1;
-	if (strcmp(type, "fixed") == 0)
-		return hx_buf_printf(b, "固定期限，自%s起至%s止", date_or_blank(s, t, "term.start"),
-				     date_or_blank(e, t, "term.end"));
-	if (strcmp(type, "open_ended") == 0)
-		return hx_buf_printf(b, "无固定期限，自%s起", date_or_blank(s, t, "term.start"));
-	if (strcmp(type, "task") == 0) {
+	if (type && strcmp(type, "fixed") == 0) {
+		const char *sd = fill_date(s, f, "term.start");
+		return hx_buf_printf(b, "固定期限，自%s起至%s止", sd, fill_date(e, f, "term.end"));
+	}
+	if (type && strcmp(type, "open_ended") == 0)
+		return hx_buf_printf(b, "无固定期限，自%s起", fill_date(s, f, "term.start"));
+	if (type && strcmp(type, "task") == 0) {
 		const char *task = str(t, "term.task");
 		return hx_buf_printf(b, "以完成%s工作任务为期限，自%s起至该工作任务完成时止", task ? task : "一定",
-				     date_or_blank(s, t, "term.start"));
+				     fill_date(s, f, "term.start"));
 	}
-	return 1;
+	return miss(b, f, "term.type");
 }
 
-static int c_probation(hx_buf *b, const json_t *t)
+static int c_probation(hx_buf *b, fill *f)
 {
+	const json_t *t = f->terms;
 	const json_t *pm = at(t, "probation_months");
 	long long n = json_is_integer(pm) ? json_integer_value(pm) : 0;
 	const char *start = str(t, "term.start");
@@ -141,8 +240,9 @@ static int c_probation(hx_buf *b, const json_t *t)
 	return hx_buf_printf(b, "试用期%lld个月，自%s起至%s止，包含在劳动合同期限内", n, s, e);
 }
 
-static int c_hours(hx_buf *b, const json_t *t)
+static int c_hours(hx_buf *b, fill *f)
 {
+	const json_t *t = f->terms;
 	const json_t *hpw = at(t, "hours.hours_per_week");
 	char h[48];
 	if (part_time(t)) {
@@ -154,46 +254,48 @@ static int c_hours(hx_buf *b, const json_t *t)
 		return rc;
 	}
 	const char *sys = str(t, "hours.system"), *no = str(t, "hours.approval_no");
-	if (!sys)
-		return 1;
-	if (strcmp(sys, "standard") == 0)
+	if (sys && strcmp(sys, "standard") == 0)
 		return hx_buf_puts(b, "标准工时制，每日工作时间不超过八小时，每周工作时间不超过四十小时，每周至少休息一日");
-	if (strcmp(sys, "comprehensive") == 0)
+	if (sys && strcmp(sys, "comprehensive") == 0)
 		return hx_buf_printf(b, "经劳动行政部门批准（批准文号：%s）的综合计算工时工作制，综合计算周期内的平均日工作时间和平均周工作时间不超过法定标准工作时间",
-				     no ? no : BLANK);
-	if (strcmp(sys, "flexible") == 0)
+				     no ? no : blank(f, "hours.approval_no"));
+	if (sys && strcmp(sys, "flexible") == 0)
 		return hx_buf_printf(b, "经劳动行政部门批准（批准文号：%s）的不定时工作制，甲方采用弹性工作时间等方式保障乙方的休息休假权利",
-				     no ? no : BLANK);
-	return 1;
+				     no ? no : blank(f, "hours.approval_no"));
+	return miss(b, f, "hours.system");
 }
 
-static int c_pay(hx_buf *b, const json_t *t)
+static int c_pay(hx_buf *b, fill *f)
 {
+	const json_t *t = f->terms;
 	char m[48], p[48];
 	if (part_time(t)) {
 		const json_t *h = at(t, "pay.hourly");
 		if (!json_is_number(h))
-			return 1;
+			return miss(b, f, "pay.hourly");
 		money(m, json_number_value(h));
 		return hx_buf_printf(b, "乙方的小时工资为人民币%s元", m);
 	}
 	const json_t *mo = at(t, "pay.monthly"), *pr = at(t, "pay.probation_monthly"), *pm = at(t, "probation_months");
 	if (!json_is_number(mo))
-		return 1;
+		return miss(b, f, "pay.monthly");
 	money(m, json_number_value(mo));
 	int rc = hx_buf_printf(b, "乙方的月工资为人民币%s元", m);
-	if (!rc && json_is_number(pr) && json_is_integer(pm) && json_integer_value(pm) > 0) {
+	if (!rc && json_is_integer(pm) && json_integer_value(pm) > 0) {
+		if (!json_is_number(pr))
+			return hx_buf_printf(b, "，试用期月工资为人民币%s元", blank(f, "pay.probation_monthly"));
 		money(p, json_number_value(pr));
 		rc = hx_buf_printf(b, "，试用期月工资为人民币%s元", p);
 	}
 	return rc;
 }
 
-static int c_social_insurance(hx_buf *b, const json_t *t)
+static int c_social_insurance(hx_buf *b, fill *f)
 {
+	const json_t *t = f->terms;
 	const json_t *si = at(t, "social_insurance");
 	if (!json_is_boolean(si))
-		return 1;
+		return miss(b, f, "social_insurance");
 	/* 《社会保险法》第十条第二款、第二十三条第二款: a part-time worker may
 	 * join pension and medical insurance personally; injury insurance is
 	 * the employer's in every case (《工伤保险条例》第二条) */
@@ -202,18 +304,18 @@ static int c_social_insurance(hx_buf *b, const json_t *t)
 	return hx_buf_puts(b, "甲方依法为乙方办理基本养老保险、基本医疗保险、工伤保险、失业保险和生育保险，并按时足额缴纳社会保险费；应由乙方个人缴纳的部分，由甲方从乙方工资中代扣代缴");
 }
 
-static int c_service(hx_buf *b, const json_t *t)
+/* 实施条例第二十四条: the years of service in this unit, from the hire
+ * date (用工之日) to the day the contract is rescinded or ends, in whole
+ * months: 3年 / 2年11个月 / 5个月 / 不满一个月. */
+static int c_service(hx_buf *b, fill *f)
 {
-	const char *from = str(t, "hire_date");
-	if (!from)
-		from = str(t, "term.start");
-	const char *to = str(t, "termination.date");
+	const char *from = str(f->terms, "hire_date"), *to = str(f->terms, "date");
 	int y1, m1, d1, y2, m2, d2;
 	char after[11];
-	if (!from || !to || hx_date_parse(from, &y1, &m1, &d1) || hx_date_parse(to, NULL, NULL, NULL) ||
-	    strcmp(to, from) < 0)
-		return 1;
-	/* whole months from the first day to the day after the last */
+	if (!from || hx_date_parse(from, &y1, &m1, &d1))
+		return miss(b, f, "hire_date");
+	if (!to || hx_date_parse(to, NULL, NULL, NULL) || strcmp(to, from) < 0)
+		return miss(b, f, "date");
 	hx_date_add_days(after, to, 1);
 	hx_date_parse(after, &y2, &m2, &d2);
 	int months = (y2 - y1) * 12 + (m2 - m1) - (d2 < d1 ? 1 : 0);
@@ -226,22 +328,110 @@ static int c_service(hx_buf *b, const json_t *t)
 	return hx_buf_printf(b, "%d个月", months);
 }
 
-static int c_termination(hx_buf *b, const json_t *t)
+/* 第五十条: 解除 (rescinded by a party) or 终止 (ended by law). */
+static int c_event(hx_buf *b, fill *f)
 {
-	const char *k = str(t, "termination.type");
-	if (!k)
-		return 1;
-	if (strcmp(k, "dissolve") == 0)
+	const char *k = str(f->terms, "event");
+	if (k && strcmp(k, "rescind") == 0)
 		return hx_buf_puts(b, "解除");
-	if (strcmp(k, "terminate") == 0)
+	if (k && strcmp(k, "terminate") == 0)
 		return hx_buf_puts(b, "终止");
-	return 1;
+	return miss(b, f, "event");
 }
 
-/* Each returns 0 (written), 1 (nothing to say: the blank) or an error. */
+/* One value of an amended term as the amendment prints it. */
+static int change_value(hx_buf *b, enum fmt fmt, const json_t *v)
+{
+	char tmp[48], d[32];
+	const char *s = json_string_value(v);
+	if (!v || json_is_null(v) || (s && !*s))
+		return hx_buf_puts(b, "无");
+	switch (fmt) {
+	case F_DATE:
+		if (s && !cn_date(d, s))
+			return hx_buf_puts(b, d);
+		break;
+	case F_MONEY:
+	case F_HOURS:
+		if (json_is_number(v)) {
+			money(tmp, json_number_value(v));
+			return hx_buf_printf(b, "%s%s", tmp, fmt == F_MONEY ? "元" : "小时");
+		}
+		break;
+	case F_MONTHS:
+		if (json_is_integer(v))
+			return json_integer_value(v) > 0 ? hx_buf_printf(b, "%lld个月", (long long)json_integer_value(v))
+							 : hx_buf_puts(b, "不约定试用期");
+		break;
+	case F_PAY_DAY:
+		if (json_is_integer(v))
+			return hx_buf_printf(b, "每月%lld日", (long long)json_integer_value(v));
+		break;
+	case F_COUNT:
+		if (json_is_integer(v))
+			return hx_buf_printf(b, "%lld次", (long long)json_integer_value(v));
+		break;
+	case F_TERM_TYPE:
+		if (s && strcmp(s, "fixed") == 0)
+			return hx_buf_puts(b, "固定期限");
+		if (s && strcmp(s, "open_ended") == 0)
+			return hx_buf_puts(b, "无固定期限");
+		if (s && strcmp(s, "task") == 0)
+			return hx_buf_puts(b, "以完成一定工作任务为期限");
+		break;
+	case F_HOURS_SYSTEM:
+		if (s && strcmp(s, "standard") == 0)
+			return hx_buf_puts(b, "标准工时制");
+		if (s && strcmp(s, "comprehensive") == 0)
+			return hx_buf_puts(b, "综合计算工时工作制");
+		if (s && strcmp(s, "flexible") == 0)
+			return hx_buf_puts(b, "不定时工作制");
+		break;
+	case F_INSURANCE:
+		if (json_is_boolean(v))
+			return hx_buf_puts(b, json_is_true(v) ? "甲方依法办理五项社会保险" : "甲方缴纳工伤保险，乙方以个人身份参加养老和医疗保险");
+		break;
+	case F_TEXT:
+		break;
+	}
+	if (s)
+		return hx_buf_puts(b, s);
+	if (json_is_integer(v))
+		return hx_buf_printf(b, "%lld", (long long)json_integer_value(v));
+	if (json_is_real(v)) {
+		money(tmp, json_real_value(v));
+		return hx_buf_puts(b, tmp);
+	}
+	if (json_is_boolean(v))
+		return hx_buf_puts(b, json_is_true(v) ? "是" : "否");
+	return hx_buf_puts(b, "无");
+}
+
+/* 第三十五条: each changed term of an amendment, before → after, one per
+ * line in the order of the contract: （1）月工资：4200元 → 4600元. The
+ * terms carry "changes" (the new values) and "before" (the original's
+ * values of the same fields). */
+static int c_changes(hx_buf *b, fill *f)
+{
+	const json_t *ch = at(f->terms, "changes"), *before = at(f->terms, "before");
+	int n = 0, rc = 0;
+	for (size_t i = 0; !rc && i < sizeof LABELS / sizeof LABELS[0]; i++) {
+		if (!LABELS[i].changeable)
+			continue;
+		const json_t *to = at(ch, LABELS[i].path), *from = at(before, LABELS[i].path);
+		if (!to || (from && json_equal((json_t *)from, (json_t *)to)) || (!from && json_is_null(to)))
+			continue;
+		if (!(rc = hx_buf_printf(b, "%s（%d）%s：", n ? "\n" : "", n + 1, LABELS[i].label)) &&
+		    !(rc = change_value(b, LABELS[i].fmt, from)) && !(rc = hx_buf_puts(b, " → ")))
+			rc = change_value(b, LABELS[i].fmt, to);
+		n++;
+	}
+	return rc ? rc : n ? 0 : miss(b, f, "changes");
+}
+
 static const struct {
 	const char *name;
-	int (*fn)(hx_buf *b, const json_t *t);
+	int (*fn)(hx_buf *b, fill *f);
 } COMPUTED[] = {
 	{"kind.text", c_kind},
 	{"term.text", c_term},
@@ -250,18 +440,17 @@ static const struct {
 	{"pay.text", c_pay},
 	{"social_insurance.text", c_social_insurance},
 	{"service.text", c_service},
-	{"termination.text", c_termination},
+	{"event.text", c_event},
+	{"changes.text", c_changes},
 };
 
 /* Writes the value of placeholder name. */
-static int put_field(hx_buf *b, const char *name, const json_t *terms)
+static int put_field(hx_buf *b, const char *name, fill *f)
 {
 	for (size_t i = 0; i < sizeof COMPUTED / sizeof COMPUTED[0]; i++)
-		if (strcmp(name, COMPUTED[i].name) == 0) {
-			int rc = COMPUTED[i].fn(b, terms); /* 1: nothing written */
-			return rc == 1 ? hx_buf_puts(b, BLANK) : rc;
-		}
-	const json_t *v = at(terms, name);
+		if (strcmp(name, COMPUTED[i].name) == 0)
+			return COMPUTED[i].fn(b, f);
+	const json_t *v = at(f->terms, name);
 	char tmp[48];
 	if (json_is_string(v) && *json_string_value(v)) {
 		char d[32];
@@ -275,12 +464,12 @@ static int put_field(hx_buf *b, const char *name, const json_t *terms)
 	}
 	if (json_is_boolean(v))
 		return hx_buf_puts(b, json_is_true(v) ? "是" : "否");
-	return hx_buf_puts(b, BLANK);
+	return miss(b, f, name);
 }
 
 /* Expands text into b (b NULL: only checks the syntax). On a syntax
  * error, fills why and returns HX_EINVAL. */
-static int expand(hx_buf *b, const char *text, const json_t *terms, char *why, size_t whylen)
+static int expand(hx_buf *b, const char *text, fill *f, char *why, size_t whylen)
 {
 	const char *p = text;
 	int rc = 0;
@@ -311,7 +500,7 @@ static int expand(hx_buf *b, const char *text, const json_t *terms, char *why, s
 			char key[NAME_MAX_LEN + 1];
 			memcpy(key, name, n);
 			key[n] = '\0';
-			rc = put_field(b, key, terms);
+			rc = put_field(b, key, f);
 		}
 		p = end + 2;
 	}
@@ -562,11 +751,11 @@ static int text_error(int rc, hx_err *err)
 }
 
 /* Expands text and appends it to arr. */
-static int add_text(json_t *arr, hx_buf *b, const char *text, const json_t *terms, hx_err *err)
+static int add_text(json_t *arr, hx_buf *b, const char *text, fill *f, hx_err *err)
 {
 	char why[200];
 	hx_buf_reset(b);
-	int rc = expand(b, text, terms, why, sizeof why);
+	int rc = expand(b, text, f, why, sizeof why);
 	if (rc == HX_EINVAL) /* the template was checked when loaded */
 		return hx_err_set(err, HX_EINTERNAL, "bad_template", "", "%s", why);
 	if (rc || json_array_append_new(arr, json_string(b->len ? b->data : "")))
@@ -606,8 +795,10 @@ static int add_section(json_t *out, int *num, const char *heading, json_t *paras
 	return 0;
 }
 
-int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *terms, hx_err *err)
+/* The sections of t filled from f (hx_contract_render_text). */
+static int render_sections(json_t **out, const hx_template *t, fill *f, hx_err *err)
 {
+	const json_t *terms = f->terms;
 	*out = NULL;
 	if (!json_is_object(terms))
 		return hx_err_set(err, HX_EBADREQ, "bad_input", "", "合同内容应为JSON对象");
@@ -637,7 +828,7 @@ int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *te
 		}
 		json_array_foreach(json_object_get(s, "paragraphs"), j, p)
 			if (!rc)
-				rc = add_text(paras, &b, json_string_value(p), terms, err);
+				rc = add_text(paras, &b, json_string_value(p), f, err);
 		if (slot) {
 			slotted = 1;
 			json_array_foreach(ec, j, v) {
@@ -650,7 +841,7 @@ int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *te
 		}
 		json_array_clear(h);
 		if (!rc)
-			rc = add_text(h, &b, json_string_value(json_object_get(s, "heading")), terms, err);
+			rc = add_text(h, &b, json_string_value(json_object_get(s, "heading")), f, err);
 		if (!rc)
 			rc = add_section(res, &num, json_string_value(json_array_get(h, 0)), paras, err);
 	}
@@ -680,11 +871,60 @@ int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *te
 	return 0;
 }
 
-/* A field of the parties block, or the blank. */
-static const char *field(const json_t *terms, const char *path)
+int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *terms, hx_err *err)
 {
-	const char *s = str(terms, path);
-	return s ? s : BLANK;
+	fill f = {terms, NULL};
+	return render_sections(out, t, &f, err);
+}
+
+/* 第十七条第一款第（一）项、第（二）项: the parties block; a row whose
+ * field may be absent (optional) is left out rather than printed blank. */
+static const struct {
+	const char *label, *path;
+	int optional;
+} PARTIES[] = {
+	{"甲方（用人单位）", "employer.name", 0},
+	{"住所", "employer.address", 0},
+	{"法定代表人（主要负责人）", "employer.legal_representative", 0},
+	{"统一社会信用代码", "employer.uscc", 0},
+	{"乙方（劳动者）", "worker.name", 0},
+	{"居民身份证号码", "worker.id_number", 0},
+	{"住址", "worker.address", 0},
+	{"联系电话", "worker.phone", 1},
+};
+
+/* A field of the parties block, or the blank. */
+static const char *field(fill *f, const char *path)
+{
+	const char *s = str(f->terms, path);
+	return s ? s : blank(f, path);
+}
+
+int hx_contract_render_missing(json_t **out, const hx_template *t, const json_t *terms, hx_err *err)
+{
+	*out = NULL;
+	json_t *sections = NULL, *title = json_array(), *missing = json_array();
+	fill f = {terms, missing};
+	hx_buf b;
+	hx_buf_init(&b, HX_PDF_TEXT_MAX);
+	int rc = title && missing ? 0 : text_error(HX_ENOMEM, err);
+	/* in the order the document prints them: title, parties, sections */
+	if (!rc)
+		rc = add_text(title, &b, t->title, &f, err);
+	for (size_t i = 0; !rc && i < sizeof PARTIES / sizeof PARTIES[0]; i++)
+		if (!PARTIES[i].optional)
+			field(&f, PARTIES[i].path);
+	if (!rc)
+		rc = render_sections(&sections, t, &f, err);
+	json_decref(sections);
+	json_decref(title);
+	hx_buf_free(&b);
+	if (rc) {
+		json_decref(missing);
+		return rc;
+	}
+	*out = missing;
+	return 0;
 }
 
 int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const json_t *terms, hx_err *err)
@@ -696,12 +936,13 @@ int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const 
 	hx_buf b;
 	hx_buf_init(&b, HX_PDF_TEXT_MAX);
 	char signed_on[32];
+	fill f = {terms, NULL};
 	int rc;
 	if (!title) {
 		rc = text_error(HX_ENOMEM, err);
 		goto done;
 	}
-	if ((rc = hx_contract_render_text(&sections, t, terms, err)) || (rc = add_text(title, &b, t->title, terms, err)))
+	if ((rc = render_sections(&sections, t, &f, err)) || (rc = add_text(title, &b, t->title, &f, err)))
 		goto done;
 	const char *ttl = json_string_value(json_array_get(title, 0));
 	if (!(rc = hx_pdf_doc_new(&doc, ttl, err)))
@@ -709,18 +950,15 @@ int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const 
 	if (rc)
 		goto done;
 	hx_pdf_heading(doc, ttl, 1);
-	/* 第十七条第一款第（一）项、第（二）项 */
-	const char *parties[] = {
-		"甲方（用人单位）", field(terms, "employer.name"),
-		"住所", field(terms, "employer.address"),
-		"法定代表人（主要负责人）", field(terms, "employer.legal_representative"),
-		"统一社会信用代码", field(terms, "employer.uscc"),
-		"乙方（劳动者）", field(terms, "worker.name"),
-		"居民身份证号码", field(terms, "worker.id_number"),
-		"住址", field(terms, "worker.address"),
-		"联系电话", field(terms, "worker.phone"),
-	};
-	hx_pdf_key_values(doc, parties, sizeof parties / sizeof parties[0] / 2);
+	const char *parties[2 * sizeof PARTIES / sizeof PARTIES[0]];
+	size_t np = 0;
+	for (size_t i = 0; i < sizeof PARTIES / sizeof PARTIES[0]; i++) {
+		if (PARTIES[i].optional && !str(terms, PARTIES[i].path))
+			continue;
+		parties[2 * np] = PARTIES[i].label;
+		parties[2 * np++ + 1] = field(&f, PARTIES[i].path);
+	}
+	hx_pdf_key_values(doc, parties, np);
 	size_t i, j;
 	json_t *s, *p;
 	json_array_foreach(sections, i, s) {

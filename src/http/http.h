@@ -31,6 +31,7 @@ typedef struct hx_server_config {
 	int session_idle;     /* seconds */
 	int session_max;      /* seconds */
 	int secure_cookie;    /* add Secure (behind TLS) */
+	int demo;             /* `serve --demo`: 演示模式 (codes shown in the outbox) */
 } hx_server_config;
 
 typedef struct hx_req {

@@ -33,9 +33,10 @@ static int h_meta(hx_req *r)
 						    "scope_kind", hx_account_scope_kind_key(roles[i].scope_kind),
 						    "area_optional", roles[i].area_optional));
 	return hx_req_json(r, 200,
-			   json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "version", HX_VERSION, "modules", modules,
+			   json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "version", HX_VERSION, "modules", modules,
 				     "industries", hx_registry_industries_json(), "employment_types", et,
-				     "area_kinds", ak, "org_kinds", ok, "roles", rl));
+				     "area_kinds", ak, "org_kinds", ok, "roles", rl, "demo",
+				     hx_server_cfg(r->srv)->demo));
 }
 
 void hx_meta_http_register(hx_server *s)

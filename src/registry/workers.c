@@ -14,6 +14,7 @@
 #include "../core/ids.h"
 #include "../core/json.h"
 #include "../core/timeutil.h"
+#include "../trust/channels.h"
 
 static const char *const ETYPES[] = {HX_EMPLOYMENT_TYPES, NULL};
 
@@ -292,6 +293,32 @@ int hx_registry_worker_create(json_t **out, hx_ctx *c, json_t *body, hx_err *err
 	return rc;
 }
 
+/* When the roster's phone of a worker changes, the old number is told:
+ * the employer types the roster, and a number changed behind the worker's
+ * back is how codes could be redirected. Contracts already sent keep the
+ * number they were sent to (the contract module freezes it); this module
+ * only writes the message. A landline or other number no channel can
+ * reach is skipped. */
+static int tell_old_phone(hx_ctx *c, const hx_worker_row *old, const hx_worker_row *now, hx_err *err)
+{
+	if (!old->phone || !*old->phone || (now->phone && strcmp(old->phone, now->phone) == 0) ||
+	    !hx_message_channel(old->phone))
+		return 0;
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(old->enterprise_id)};
+	int rc = hx_db_query(c->db, c->arena, &r, "SELECT name FROM enterprises WHERE id = ?", p, 1, err);
+	if (rc)
+		return rc;
+	const char *ent = r->nrows ? hx_rows_get(r, 0, "name") : "用人单位";
+	size_t n = now->phone ? strlen(now->phone) : 0;
+	const char *to = n >= 7 ? hx_arena_printf(c->arena, "%.3s****%s", now->phone, now->phone + n - 4) : NULL;
+	const char *text = hx_arena_printf(c->arena,
+					   "【和谐劳动】%s已将职工名册中您的联系电话%s。已发出的劳动合同仍只向本号码发送验证码；"
+					   "如非您本人要求，请联系用人单位或当地劳动保障监察机构。",
+					   ent, to ? hx_arena_printf(c->arena, "变更为%s", to) : "删除");
+	return hx_message_queue(c, old->phone, "联系电话变更", text, err);
+}
+
 int hx_registry_worker_update(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err)
 {
 	json_t *before;
@@ -353,6 +380,8 @@ int hx_registry_worker_update(json_t **out, hx_ctx *c, long long id, json_t *bod
 	json_decref(a);
 	json_decref(bb);
 	json_decref(ch);
+	if (!rc)
+		rc = tell_old_phone(c, &old, &w, err);
 	return rc;
 }
 

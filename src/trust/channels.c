@@ -2,8 +2,8 @@
  * delivery worker. hx_message_queue writes a row in the caller's
  * transaction; hx_messages_deliver_pending claims due rows one by one and
  * sends each through the SMS gateway (HTTP) or SMTP with libcurl, outside
- * any transaction. See channels.h for the rules; texts are wiped from
- * memory after use and never reach an error message or a log. */
+ * any transaction. See channels.h for the rules; texts are stored sealed,
+ * wiped from memory after use and never reach an error message or a log. */
 #include "channels.h"
 
 #include <curl/curl.h>
@@ -34,6 +34,22 @@ struct config {
 };
 
 static struct config g_cfg;
+static int g_demo;
+
+void hx_channels_set_demo(int on)
+{
+	g_demo = on ? 1 : 0;
+}
+
+int hx_channels_demo(void)
+{
+	return g_demo;
+}
+
+int hx_channels_sms_configured(void)
+{
+	return g_cfg.sms_url != NULL;
+}
 
 static long long sys_now(void)
 {
@@ -205,10 +221,78 @@ const char *hx_message_channel(const char *recipient)
 	return !valid_phone(recipient) ? NULL : g_cfg.sms_url ? "sms" : "outbox";
 }
 
+/* The sealed text is bound to its recipient: a text moved to another row
+ * does not open. */
+static const char *text_aad(char out[HX_MESSAGE_RECIPIENT_MAX + 16], const char *recipient)
+{
+	snprintf(out, HX_MESSAGE_RECIPIENT_MAX + 16, "outbox.text:%s", recipient);
+	return out;
+}
+
+int hx_message_text_open(char **out, const hx_keys *keys, const char *recipient, const char *stored, int sealed,
+			 hx_err *err)
+{
+	char aad[HX_MESSAGE_RECIPIENT_MAX + 16];
+	*out = NULL;
+	if (!stored || !recipient)
+		return hx_err_set(err, HX_EINTERNAL, "bad_message", "", "消息内容缺失");
+	if (!sealed) /* a row from before migration trust/003, not yet sealed */
+		return (*out = strdup(stored)) ? 0 : hx_err_set(err, HX_ENOMEM, "nomem", "", "内存不足");
+	return hx_open(out, keys->pii, stored, text_aad(aad, recipient), err);
+}
+
+int hx_messages_seal_existing(struct hx_store *s, const hx_keys *keys, long long *n, hx_err *err)
+{
+	hx_arena *a = hx_arena_new();
+	hx_rows *r = NULL;
+	hx_db *db = NULL;
+	long long done_n = 0;
+	int rc;
+	if (n)
+		*n = 0;
+	if (!a)
+		return hx_err_set(err, HX_ENOMEM, "nomem", "", "内存不足");
+	if ((rc = hx_db_get(&db, s, err)))
+		goto done;
+	if ((rc = hx_db_begin_write(db, err)))
+		goto done;
+	if ((rc = hx_db_query(db, a, &r, "SELECT id, recipient, text FROM outbox WHERE sealed = 0", NULL, 0, err)))
+		goto done;
+	for (int i = 0; i < r->nrows; i++) {
+		char aad[HX_MESSAGE_RECIPIENT_MAX + 16], *sealed = NULL;
+		const char *rcpt = hx_rows_get(r, i, "recipient");
+		if ((rc = hx_seal(&sealed, keys->pii, hx_rows_get(r, i, "text"), text_aad(aad, rcpt ? rcpt : ""), err)))
+			goto done;
+		hx_param p[] = {hx_p_text(sealed), hx_p_int(hx_rows_int(r, i, "id"))};
+		rc = hx_db_exec(db, "UPDATE outbox SET text = ?, sealed = 1 WHERE id = ? AND sealed = 0", p, 2, NULL, err);
+		free(sealed);
+		if (rc)
+			goto done;
+		done_n++;
+	}
+	rc = hx_db_commit(db, err);
+done:
+	if (db) {
+		if (rc && hx_db_in_tx(db))
+			hx_db_rollback(db);
+		hx_db_put(db);
+	}
+	for (int i = 0; r && i < r->nrows; i++) {
+		const char *t = hx_rows_get(r, i, "text");
+		if (t)
+			explicit_bzero((char *)t, strlen(t));
+	}
+	hx_arena_free(a);
+	if (!rc && n)
+		*n = done_n;
+	return rc;
+}
+
 int hx_message_queue_at(hx_ctx *c, const char *recipient, const char *subject, const char *text,
 			long long now, hx_err *err)
 {
 	const char *channel, *status;
+	char aad[HX_MESSAGE_RECIPIENT_MAX + 16];
 	int configured;
 	if (!recipient)
 		return hx_err_set(err, HX_EINVAL, "invalid_recipient", "recipient", "收件人无效");
@@ -234,19 +318,24 @@ int hx_message_queue_at(hx_ctx *c, const char *recipient, const char *subject, c
 	status = configured ? "queued" : "kept";
 	if (!configured)
 		channel = "outbox";
-	char at[21];
+	char at[21], *sealed = NULL;
+	int rc;
+	if ((rc = hx_seal(&sealed, c->keys->pii, text, text_aad(aad, recipient), err)))
+		return rc;
 	hx_iso_from_unix(at, (int64_t)now);
 	hx_param p[] = {hx_p_text(channel),
 			hx_p_text(recipient),
-			hx_p_text(text),
+			hx_p_text(sealed),
 			hx_p_text(at),
 			hx_p_text(status),
 			configured ? hx_p_int(now) : hx_p_null(),
 			hx_p_text(subject)};
-	return hx_db_exec(c->db,
-			  "INSERT INTO outbox (channel, recipient, text, created_at, status, attempts, next_try_at,"
-			  " subject) VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-			  p, 7, NULL, err);
+	rc = hx_db_exec(c->db,
+			"INSERT INTO outbox (channel, recipient, text, created_at, status, attempts, next_try_at,"
+			" subject, sealed) VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1)",
+			p, 7, NULL, err);
+	free(sealed);
+	return rc;
 }
 
 int hx_message_queue(hx_ctx *c, const char *recipient, const char *subject, const char *text,
@@ -601,7 +690,7 @@ static int exec_one(hx_store *s, const char *sql, const hx_param *p, int np, lon
 	return rc;
 }
 
-int hx_messages_deliver_pending(struct hx_store *s, int max, hx_err *err)
+int hx_messages_deliver_pending(struct hx_store *s, const hx_keys *keys, int max, hx_err *err)
 {
 	hx_arena *a = hx_arena_new();
 	hx_rows *r = NULL;
@@ -616,7 +705,7 @@ int hx_messages_deliver_pending(struct hx_store *s, int max, hx_err *err)
 	if ((rc = hx_db_get(&db, s, err)))
 		goto done;
 	rc = hx_db_query(db, a, &r,
-			 "SELECT id, channel, recipient, subject, text, attempts FROM outbox"
+			 "SELECT id, channel, recipient, subject, text, sealed, attempts FROM outbox"
 			 " WHERE status = 'queued' AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?",
 			 q, 2, err);
 	hx_db_put(db); /* no connection is held while sending */
@@ -635,8 +724,20 @@ int hx_messages_deliver_pending(struct hx_store *s, int max, hx_err *err)
 			goto done;
 		if (changes != 1)
 			continue; /* another worker has it */
-		int ok = deliver_one(hx_rows_get(r, i, "channel"), hx_rows_get(r, i, "recipient"),
-				     hx_rows_get(r, i, "subject"), hx_rows_get(r, i, "text"), why);
+		char *text = NULL;
+		hx_err oe = {0};
+		int ok = 0, unreadable = hx_message_text_open(&text, keys, hx_rows_get(r, i, "recipient"),
+							      hx_rows_get(r, i, "text"),
+							      (int)hx_rows_int(r, i, "sealed"), &oe) != 0;
+		if (unreadable)
+			snprintf(why, sizeof why, "text cannot be opened (wrong key?)");
+		else
+			ok = deliver_one(hx_rows_get(r, i, "channel"), hx_rows_get(r, i, "recipient"),
+					 hx_rows_get(r, i, "subject"), text, why);
+		if (text) {
+			explicit_bzero(text, strlen(text));
+			free(text);
+		}
 		long long after = g_now();
 		if (ok) {
 			hx_iso_from_unix(at, (int64_t)after);
@@ -645,7 +746,7 @@ int hx_messages_deliver_pending(struct hx_store *s, int max, hx_err *err)
 				      "UPDATE outbox SET status = 'sent', sent_at = ?, error = NULL, next_try_at = NULL"
 				      " WHERE id = ? AND status = 'queued' AND attempts = ?",
 				      u, 3, NULL, err);
-		} else if (n >= HX_MESSAGE_MAX_ATTEMPTS) {
+		} else if (n >= HX_MESSAGE_MAX_ATTEMPTS || unreadable) {
 			hx_param u[] = {hx_p_text(why), hx_p_int(id), hx_p_int(n)};
 			rc = exec_one(s,
 				      "UPDATE outbox SET status = 'failed', error = ?, next_try_at = NULL"

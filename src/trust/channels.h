@@ -8,8 +8,16 @@
  *   - an e-mail address goes through SMTP (HEXIE_SMTP_URL);
  *   - with no channel set for it, the message stays in the outbox
  *     (status 'kept'), where administrators read it.
- * Texts hold one-time codes: they are never logged, and never copied into
- * an error message or the row's error column.
+ * Texts hold one-time codes and signing links: they are stored sealed
+ * (AES-256-GCM with the ctx's keys->pii, like hx_seal), opened only by the
+ * delivery worker and, in demo mode, by the administrators' outbox page;
+ * they are never logged, and never copied into an error message or the
+ * row's error column.
+ *
+ * Demo mode (`hexie serve --demo`, hx_channels_set_demo) is the only mode
+ * in which kept messages are shown to anyone: without it a message with no
+ * channel stays sealed in the outbox, unread, and one-time codes are
+ * refused (src/trust/otp.c), since nobody could receive them.
  *
  * Configuration is read once at start-up from the environment (see
  * docs/operations.md, "消息通道 / Message channels"):
@@ -57,6 +65,25 @@ const char *hx_channels_describe(void);
  * recipient it would refuse. */
 const char *hx_message_channel(const char *recipient);
 
+/* Demo mode, server-wide: set once at start-up from `hexie serve --demo`. */
+void hx_channels_set_demo(int on);
+int hx_channels_demo(void);
+
+/* Whether a phone message would reach a phone now: an SMS gateway is
+ * configured. */
+int hx_channels_sms_configured(void);
+
+/* Seals the texts of outbox rows written before texts were sealed
+ * (migration trust/003), in one transaction; *n (may be NULL) gets how
+ * many. Run at start-up by `hexie serve`. */
+struct hx_keys;
+int hx_messages_seal_existing(struct hx_store *s, const struct hx_keys *keys, long long *n, hx_err *err);
+
+/* Opens a stored outbox text (sealed = 1) or copies a legacy clear one
+ * (sealed = 0): *out is malloc'd, the caller wipes and frees it. */
+int hx_message_text_open(char **out, const struct hx_keys *keys, const char *recipient, const char *stored,
+			 int sealed, hx_err *err);
+
 /* Sets the clock (unix seconds) used for created_at, next_try_at and
  * sent_at; NULL restores hx_now_unix. For tests. */
 void hx_channels_set_clock(long long (*now)(void));
@@ -84,9 +111,11 @@ int hx_message_queue_at(hx_ctx *c, const char *recipient, const char *subject, c
  * be retried. It is then sent with no transaction open and no store
  * connection held (libcurl, HX_MESSAGE_TIMEOUT_MS), and marked 'sent', or
  * given a retry 30 s, 2 min, 10 min, 30 min, 1 h after the attempt with
- * the error, or 'failed' after HX_MESSAGE_MAX_ATTEMPTS attempts. Returns
+ * the error, or 'failed' after HX_MESSAGE_MAX_ATTEMPTS attempts. The text
+ * is opened with keys (a row that cannot be opened is 'failed' at once).
+ * Returns
  * the number of messages attempted (sent or not), or a negative HX_E… code
  * when the store failed. */
-int hx_messages_deliver_pending(struct hx_store *s, int max, hx_err *err);
+int hx_messages_deliver_pending(struct hx_store *s, const struct hx_keys *keys, int max, hx_err *err);
 
 #endif

@@ -45,6 +45,11 @@ void hx_otp_set_clock(long long (*now)(void))
 static int outbox_send(void *ctx, hx_ctx *c, const char *phone, const char *text, hx_err *err)
 {
 	(void)ctx;
+	/* with no SMS gateway a code would only wait in the outbox, which is
+	 * shown in demo mode alone: for real, nobody could receive it */
+	if (!hx_channels_sms_configured() && !hx_channels_demo())
+		return hx_err_set(err, HX_ECONFLICT, "sms_unavailable", "",
+				  "平台未配置短信通道，无法发送验证码，请联系管理员");
 	return hx_message_queue_at(c, phone, NULL, text, g_now(), err);
 }
 
@@ -262,20 +267,30 @@ int hx_otp_outbox_list(json_t **out, hx_ctx *c, int limit, hx_err *err)
 	hx_rows *r;
 	hx_param p[] = {hx_p_int(limit)};
 	int rc = hx_db_query(c->db, c->arena, &r,
-			     "SELECT id, channel, recipient, subject, text, created_at, status, attempts, error,"
+			     "SELECT id, channel, recipient, subject, text, sealed, created_at, status, attempts, error,"
 			     " sent_at FROM outbox ORDER BY id DESC LIMIT ?",
 			     p, 1, err);
 	if (rc)
 		return rc;
 	json_t *items = json_array();
 	for (int i = 0; items && i < r->nrows; i++) {
+		char *text = NULL;
+		hx_err oe = {0};
+		/* a row that does not open (another key) is listed without its text */
+		if (hx_message_text_open(&text, c->keys, hx_rows_get(r, i, "recipient"), hx_rows_get(r, i, "text"),
+					 (int)hx_rows_int(r, i, "sealed"), &oe))
+			text = NULL;
 		json_t *it = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:I,s:s?,s:s?}", "id",
 				       (json_int_t)hx_rows_int(r, i, "id"), "channel", hx_rows_get(r, i, "channel"),
 				       "recipient", hx_rows_get(r, i, "recipient"), "subject",
-				       hx_rows_get(r, i, "subject"), "text", hx_rows_get(r, i, "text"), "created_at",
+				       hx_rows_get(r, i, "subject"), "text", text ? text : "（无法解密）", "created_at",
 				       hx_rows_get(r, i, "created_at"), "status", hx_rows_get(r, i, "status"),
 				       "attempts", (json_int_t)hx_rows_int(r, i, "attempts"), "error",
 				       hx_rows_get(r, i, "error"), "sent_at", hx_rows_get(r, i, "sent_at"));
+		if (text) {
+			explicit_bzero(text, strlen(text));
+			free(text);
+		}
 		if (!it || json_array_append_new(items, it)) {
 			json_decref(items);
 			items = NULL;

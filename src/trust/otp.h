@@ -8,10 +8,12 @@
  * value, an error message or a log line.
  *
  * The channel is pluggable; the default hands each message to the
- * transactional outbox (hx_message_queue_at, src/trust/channels.h): it is
- * delivered by the SMS gateway when one is configured, and otherwise kept
- * in the `outbox` table, which administrators read. The outbox therefore
- * holds codes in clear and must be shown to admins only.
+ * transactional outbox (hx_message_queue_at, src/trust/channels.h), which
+ * stores it sealed: it is delivered by the SMS gateway when one is
+ * configured, and otherwise kept in the `outbox` table, which
+ * administrators read in demo mode only (`hexie serve --demo`). Without a
+ * gateway and without demo mode the default channel refuses to send a
+ * code (HX_ECONFLICT "sms_unavailable"): nobody could receive it.
  *
  * Transactions: both calls run in the caller's write transaction (c->db).
  * A failed hx_otp_verify has still counted the wrong try, so the caller
@@ -54,7 +56,9 @@ void hx_otp_set_clock(long long (*now)(void));
  * stops working), and sends text_template with its one "%s" replaced by the
  * code to phone through the channel. Errors: HX_ETHROTTLE "resend_too_soon"
  * within HX_OTP_RESEND seconds of the last send; HX_EINVAL "invalid_purpose",
- * "invalid_subject", "invalid_phone", "invalid_template"; the channel's. */
+ * "invalid_subject", "invalid_phone", "invalid_template"; the channel's
+ * (the default one: HX_ECONFLICT "sms_unavailable" with no SMS gateway
+ * outside demo mode). */
 int hx_otp_send(hx_ctx *c, const char *purpose, const char *subject, const char *phone,
 		const char *text_template, hx_err *err);
 
@@ -70,7 +74,9 @@ int hx_otp_verify(hx_ctx *c, const char *purpose, const char *subject, const cha
  * text, created_at, status, attempts, error, sent_at}]}, newest first
  * (subject, error and sent_at may be null; channel "outbox" with status
  * "kept", or "sms"/"email" with "queued", "sent" or "failed"); limit is
- * clamped to 1..500 (≤0 means 50). Admin-only: the texts hold codes. */
+ * clamped to 1..500 (≤0 means 50). The texts are opened with c->keys.
+ * Admin-only and demo mode only (the caller checks): the texts hold
+ * codes and links. */
 int hx_otp_outbox_list(json_t **out, hx_ctx *c, int limit, hx_err *err);
 
 #endif

@@ -146,14 +146,24 @@ async function workerPrepared(token, w) {
   return { call, prepare, body: await prepare() }
 }
 
+// The enterprise's intent code (意愿确认) to the HR user's phone, then the
+// request with it: the seal key (path /enterprises/:id/seal) or a contract
+// (/contracts/:id/seal, its code from /contracts/:id/intent).
+async function confirmed(path, intentPath = path + '/intent') {
+  const i = await hr.c.post(intentPath)
+  eq(i.status, 200, 'intent ' + i.body.toString())
+  return hr.c.post(path, { code: await lastCode(hr.phone) })
+}
+const sealContract = (id) => confirmed(`/api/v1/contracts/${id}/seal`, `/api/v1/contracts/${id}/intent`)
+
 const T = []
 
 T.push(['TSA down: the seal signature waits as pending, nobody else can sign, the retry completes it', async () => {
-  eq((await hr.c.post(`/api/v1/enterprises/${ent.id}/seal`)).status, 201, 'seal key')
+  eq((await confirmed(`/api/v1/enterprises/${ent.id}/seal`)).status, 201, 'seal key')
   const { w, k, token } = await sentContract('enterprise_first')
   tsaMode = '503'
   const before = tsaCalls
-  let r = await hr.c.post(`/api/v1/contracts/${k.id}/seal`)
+  let r = await sealContract(k.id)
   eq(r.status, 202, 'pending ' + r.body.toString())
   assert(tsaCalls > before, 'the TSA was asked')
   let c = await get(k.id)
@@ -198,7 +208,12 @@ T.push(['TSA down for the worker: 202 pending, then completed; no second signatu
   eq(s.json.pending, true, 'pending flag')
   const again = await call('POST', '/sign', body)
   eq(again.status, 409, 'no second submission while pending')
-  const hp = await hr.c.post(`/api/v1/contracts/${k.id}/seal`)
+  // no intent code is sent for a signature that cannot be made now, and a
+  // seal (with or without one) waits too
+  const hi = await hr.c.post(`/api/v1/contracts/${k.id}/intent`)
+  eq(hi.status, 409, 'no code while the worker\'s signature is pending')
+  eq(hi.json.error.code, 'signature_pending', 'signature_pending (intent)')
+  const hp = await hr.c.post(`/api/v1/contracts/${k.id}/seal`, { code: '123456' })
   eq(hp.status, 409, 'the enterprise waits')
   eq(hp.json.error.code, 'signature_pending', 'signature_pending')
   tsaMode = 'up'
@@ -282,9 +297,11 @@ const er = await admin.post('/api/v1/enterprises', { uscc: uscc(), name: `故障
 ent = er.json
 const username = `f${uniq()}`
 const pw = `Init-${uniq()}-pw`
-eq((await admin.post('/api/v1/users', { username, password: pw, display_name: '故障人事', role: 'enterprise_hr', enterprise_id: ent.id })).status, 201, 'hr')
+// the HR user's own phone: the enterprise's intent codes go there
+const hrPhone = `138${String(process.pid % 10000).padStart(4, '0')}${String(Date.now() % 10000).padStart(4, '0')}`
+eq((await admin.post('/api/v1/users', { username, password: pw, display_name: '故障人事', role: 'enterprise_hr', enterprise_id: ent.id, phone: hrPhone })).status, 201, 'hr')
 const c0 = new Client(srv.base)
-hr = { username, password: await login(c0, username, pw) }
+hr = { username, password: await login(c0, username, pw), phone: hrPhone }
 hr.c = new Client(srv.base)
 eq((await hr.c.login(hr.username, hr.password)).status, 200, 'hr login')
 const res = await runTests('contract-faults', T)

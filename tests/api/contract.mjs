@@ -28,10 +28,17 @@ const uniq = () => `${process.pid}${Date.now() % 100000}${seq++}`
 
 // ---- helpers ----
 
+// Each user has a phone of their own (the enterprise's intent codes go to
+// the acting HR user's phone); phone: null makes one without.
+let phoneSeq = 0
+const newPhone = () => `136${String(process.pid % 10000).padStart(4, '0')}${String(phoneSeq++ % 10000).padStart(4, '0')}`
 async function makeUser(body) {
   const username = `c${uniq()}`
   const password = `Init-${uniq()}-pw`
-  const r = await admin.post('/api/v1/users', { username, password, ...body })
+  const phone = body.phone === undefined ? newPhone() : body.phone
+  const full = { username, password, ...body, phone }
+  if (phone === null) delete full.phone
+  const r = await admin.post('/api/v1/users', full)
   eq(r.status, 201, 'user ' + r.body.toString())
   const c = new Client(srv.base)
   let l = await c.login(username, password)
@@ -41,7 +48,7 @@ async function makeUser(body) {
     assert(p.status < 300, 'password change ' + p.status)
     c.csrf = (p.json && p.json.csrf_token) || c.csrf
   }
-  return { c, id: l.json.user.id }
+  return { c, id: l.json.user.id, phone, username }
 }
 
 async function newWorker(extra = {}) {
@@ -147,6 +154,33 @@ async function workerSigns(k, w, phone = new Phone(k.token)) {
   return { s, phone, key, serial, prep: r.json }
 }
 
+// The enterprise's intent (意愿确认): a code to the acting HR user's own
+// phone for this contract (POST /contracts/:id/intent), read from the outbox.
+async function intentCode(id, u = hrUser) {
+  const r = await u.c.post(`/api/v1/contracts/${id}/intent`)
+  eq(r.status, 200, 'enterprise intent ' + r.body.toString())
+  return lastCode(u.phone)
+}
+
+// The enterprise seals contract id (u: the acting HR user).
+async function sealAs(id, u = hrUser) {
+  return u.c.post(`/api/v1/contracts/${id}/seal`, { code: await intentCode(id, u) })
+}
+
+// A (new) seal key for the enterprise, confirmed with a code.
+async function makeSeal(u = hrUser, enterpriseId = ent.id) {
+  const i = await u.c.post(`/api/v1/enterprises/${enterpriseId}/seal/intent`)
+  eq(i.status, 200, 'seal intent ' + i.body.toString())
+  return u.c.post(`/api/v1/enterprises/${enterpriseId}/seal`, { code: await lastCode(u.phone) })
+}
+
+// A batch seal of ids, confirmed with one code for exactly these ids.
+async function sealBatch(ids, u = hrUser) {
+  const i = await u.c.post('/api/v1/contracts/seal/intent', { ids })
+  eq(i.status, 200, 'batch intent ' + i.body.toString())
+  return u.c.post('/api/v1/contracts/seal', { ids, code: await lastCode(u.phone) })
+}
+
 let hrKey, hrSerial
 async function enterpriseSigns(id) {
   if (!hrKey) {
@@ -155,7 +189,7 @@ async function enterpriseSigns(id) {
     eq(r.status, 201, 'hr certificate ' + r.body.toString())
     hrSerial = r.json.serial
   }
-  const p = await hr.post(`/api/v1/contracts/${id}/sign/prepare`, { cert_serial: hrSerial })
+  const p = await hr.post(`/api/v1/contracts/${id}/sign/prepare`, { cert_serial: hrSerial, code: await intentCode(id) })
   eq(p.status, 200, 'hr prepare ' + p.body.toString())
   return hr.post(`/api/v1/contracts/${id}/sign`, { signature_id: p.json.signature_id, signature: await signB64(hrKey, p.json.to_sign) })
 }
@@ -592,7 +626,7 @@ T.push(["another person's link is 404 without saying it exists; an unknown link 
 }])
 
 T.push(['enterprise first with the seal; batch seal signing', async () => {
-  let r = await hr.post(`/api/v1/enterprises/${ent.id}/seal`)
+  let r = await makeSeal()
   eq(r.status, 201, 'seal ' + r.body.toString())
   const w = await newWorker()
   const k = await sent(w, { sign_order: 'enterprise_first' })
@@ -604,7 +638,7 @@ T.push(['enterprise first with the seal; batch seal signing', async () => {
   r = await phone.req('POST', '/intent')
   eq(r.status, 409, 'not the worker\'s turn')
   eq(r.json.error.code, 'not_your_turn', 'not_your_turn')
-  r = await hr.post(`/api/v1/contracts/${k.id}/seal`)
+  r = await sealAs(k.id)
   eq(r.status, 200, 'sealed ' + r.body.toString())
   eq(r.json.status, 'signing', 'signing')
   const { s } = await workerSigns(k, w, phone)
@@ -618,7 +652,7 @@ T.push(['enterprise first with the seal; batch seal signing', async () => {
   eq(off.status, 403, 'admin cannot seal for the enterprise')
   eq(off.json.error.code, 'not_the_enterprise', 'not_the_enterprise')
   eq((await admin.post(`/api/v1/enterprises/${ent.id}/seal`)).status, 403, 'nor make its seal')
-  r = await hr.post('/api/v1/contracts/seal', { ids: [...ids, 999999] })
+  r = await sealBatch([...ids, 999999])
   eq(r.status, 200, 'batch')
   eq(r.json.signed.sort(), ids.sort(), 'all signed')
   eq(r.json.failed.length, 1, 'unknown id failed')
@@ -686,7 +720,7 @@ T.push(['change by amendment, renewal, and termination updates the roster', asyn
   const t = r.json
   r = await hr.post(`/api/v1/contracts/${t.id}/send`)
   eq(r.status, 200, 'send certificate ' + r.body.toString())
-  r = await hr.post(`/api/v1/contracts/${t.id}/seal`)
+  r = await sealAs(t.id)
   eq(r.status, 200, 'sealed ' + r.body.toString())
   eq(r.json.status, 'signed', 'certificate signed')
   eq((await contract(k.id)).status, 'ended', 'the contract ended')
@@ -837,7 +871,7 @@ const ctx = {
   get srv() { return srv }, get store() { return store }, get admin() { return admin }, get hr() { return hr },
   get ent() { return ent }, get hrUser() { return hrUser }, BIN, DB,
   uniq, makeUser, newWorker, TERMS, draft, sent, lastCode, Phone, newKey, signB64, workerSigns, enterpriseSigns,
-  tmpFile, pdfsig, contract,
+  tmpFile, pdfsig, contract, newPhone, intentCode, sealAs, makeSeal, sealBatch,
 }
 const extraDir = path.join(ROOT, 'tests', 'api', 'contract.d')
 if (fs.existsSync(extraDir)) {

@@ -199,6 +199,35 @@ async function signerReq(base, token, jar, method, p, body) {
   return { status: r.status, json, body: buf }
 }
 
+// The enterprise's intent (意愿确认): sealing for the enterprise needs a code
+// sent to the acting HR user's own phone. This gives hr a phone on record
+// (set by the admin when it has none) and answers it.
+let hrPhoneSeq = 0
+const hrPhones = new WeakMap()
+export async function hrPhone(admin, hr) {
+  if (hrPhones.has(hr)) return hrPhones.get(hr)
+  const me = await hr.get('/api/v1/session')
+  eq(me.status, 200, 'session')
+  const u = me.json.user
+  let phone = u.phone
+  if (!phone) {
+    phone = `135${String(process.pid % 10000).padStart(4, '0')}${String(hrPhoneSeq++ % 10000).padStart(4, '0')}`
+    const r = await admin.patch(`/api/v1/users/${u.id}`, { phone })
+    eq(r.status, 200, 'hr phone ' + r.body.toString())
+  }
+  hrPhones.set(hr, phone)
+  return phone
+}
+
+// POSTs path with the intent code: first path + '/intent' (or intentPath)
+// sends it to hr's phone, then path gets {code, ...body}.
+export async function withIntent(admin, hr, path, body = {}, intentPath = path + '/intent', intentBody) {
+  const phone = await hrPhone(admin, hr)
+  const i = await hr.post(intentPath, intentBody)
+  eq(i.status, 200, 'intent code ' + i.body.toString())
+  return hr.post(path, { ...body, code: await outboxCode(admin, phone) })
+}
+
 const sealed = new Set()
 // Drafts and sends a contract to the worker from hr (the enterprise's HR);
 // unless sign is false, the enterprise seals it and the worker signs.
@@ -208,7 +237,7 @@ export async function signedContract(admin, hr, enterpriseId, worker, { sign = t
   const subtle = webcrypto.subtle
   const b64 = (buf) => Buffer.from(buf).toString('base64')
   if (sign && !sealed.has(hr.base + ':' + enterpriseId)) {
-    const s = await hr.post(`/api/v1/enterprises/${enterpriseId}/seal`)
+    const s = await withIntent(admin, hr, `/api/v1/enterprises/${enterpriseId}/seal`)
     eq(s.status, 201, 'seal ' + s.body.toString())
     sealed.add(hr.base + ':' + enterpriseId)
   }
@@ -220,7 +249,7 @@ export async function signedContract(admin, hr, enterpriseId, worker, { sign = t
   if (sign) {
     const token = r.json.link_path.slice(3), jar = {}
     const phone = (method, p, body) => signerReq(hr.base, token, jar, method, p, body)
-    r = await hr.post(`/api/v1/contracts/${id}/seal`)
+    r = await withIntent(admin, hr, `/api/v1/contracts/${id}/seal`, {}, `/api/v1/contracts/${id}/intent`)
     eq(r.status, 200, 'sealed ' + r.body.toString())
     r = await phone('POST', '/identity', { name: worker.name, id_number: worker.id_number })
     eq(r.status, 200, 'identity ' + r.body.toString())

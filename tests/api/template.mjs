@@ -71,12 +71,39 @@ T.push(['the enterprise\'s own clauses appear under 其他约定', async () => {
   assert(text.indexOf(clause) > at && text.indexOf('（2）乙方享受每月200元交通补贴') > at, 'clauses after the heading')
   eq((await render('full_time', { ...base, extra_clauses: 'x' })).status, 400, 'extra_clauses not an array')
 }])
-T.push(['a missing field renders as a blank, not a failure', async () => {
-  const { text } = await renderText('termination', { ...base, termination: { date: '2028-12-31', type: 'terminate' } })
-  for (const s of ['解除或终止劳动合同证明书', '于2028年12月31日终止', '工作年限为3年', base.job.title]) assert(text.includes(s), 'contains ' + s)
-  assert(text.includes('原因：＿＿＿＿'), 'the missing reason is a blank line')
-  const a = await renderText('amendment', { ...base, amendment: { content: '乙方岗位调整为质检员' } })
-  assert(a.text.includes('乙方岗位调整为质检员') && a.text.includes('本协议自＿＿＿＿起生效'), 'amendment with a blank date')
+const certificate = { ...base, event: 'rescind', date: '2028-06-30', reason: '双方协商一致解除劳动合同',
+  legal_basis: '《劳动合同法》第三十六条', hire_date: '2025-08-01', original: { id: 4711 } }
+const amendment = { ...base, changes: { pay: { monthly: 4600 }, job: { title: '质检员' } },
+  before: { pay: { monthly: 4200 }, job: { title: '木制玩具装配工' } }, effective_date: '2027-03-01',
+  original: { id: 4712, signed_date: '2026-12-08' } }
+T.push(['the certificate and the amendment print every value, none blank', async () => {
+  const { text } = await renderText('termination', certificate)
+  for (const s of ['解除或终止劳动合同证明书', '于2028年6月30日解除', '解除的原因：双方协商一致解除劳动合同',
+    '解除的法律依据：《劳动合同法》第三十六条', '自2025年8月1日起在甲方处工作，至2028年6月30日止，在本单位的工作年限为2年11个月',
+    '平台合同编号：4711', base.job.title, base.job.location]) assert(text.includes(s), 'contains ' + s)
+  assert(!text.includes('＿＿＿＿') || text.indexOf('＿＿＿＿') > text.indexOf('乙方（签字）'), 'no blank line in the text')
+  const a = await renderText('amendment', amendment)
+  for (const s of ['变更劳动合同协议书', '于2026年12月8日订立了全日制劳动合同（平台合同编号：4712', '（1）工作岗位：木制玩具装配工→质检员',
+    '（2）月工资：4200元→4600元', '本协议自2027年3月1日起生效']) assert(a.text.includes(s), 'contains ' + s)
+  const t = await renderText('termination', { ...certificate, event: 'terminate', date: '2025-08-20' })
+  assert(t.text.includes('于2025年8月20日终止') && t.text.includes('工作年限为不满一个月'), 'terminate, under a month')
+}])
+T.push(['a field the document would leave blank is refused with lint_failed naming it', async () => {
+  for (const [id, terms, field] of [
+    ['termination', { ...certificate, reason: undefined }, 'reason'],
+    ['termination', { ...certificate, legal_basis: '' }, 'legal_basis'],
+    ['termination', { ...certificate, event: 'quit' }, 'event'],
+    ['termination', { ...certificate, hire_date: undefined }, 'hire_date'],
+    ['amendment', { ...amendment, effective_date: undefined }, 'effective_date'],
+    ['amendment', { ...amendment, before: { pay: { monthly: 4600 }, job: { title: '质检员' } } }, 'changes'],
+    ['full_time', { ...base, pay: { ...base.pay, pay_day: undefined } }, 'pay.pay_day'],
+  ]) {
+    const r = await render(id, terms)
+    eq(r.status, 422, `${id} without ${field}: status`)
+    eq(r.json.error.code, 'lint_failed', 'code')
+    eq(r.json.error.field, field, 'the field named')
+    assert(/尚未填写/.test(r.json.error.message), r.json.error.message)
+  }
 }])
 T.push(['a draft with a lint error is refused with lint_failed', async () => {
   const r = await render('full_time', { ...base, pay: { ...base.pay, monthly: 1000, probation_monthly: 1000 } })

@@ -50,7 +50,9 @@ async function ensureSetup() {
   const worker = await a.post('/workers', {
     enterprise_id: enterprise.id, name: `林${uniq().slice(-3)}`, id_number: idn, phone, hire_date: today(), job: '装配工',
   })
-  const hr = await makeUser({ display_name: '合同企业人事', role: 'enterprise_hr', enterprise_id: enterprise.id })
+  // the HR user's own phone: the enterprise's intent codes (意愿确认) go there
+  const hrPhone = '136' + String(Math.floor(Math.random() * 1e8)).padStart(8, '0')
+  const hr = { ...(await makeUser({ display_name: '合同企业人事', role: 'enterprise_hr', enterprise_id: enterprise.id, phone: hrPhone })), phone: hrPhone }
   S.setup = { enterprise, worker: { id: worker.id, name: worker.name, id_number: idn, phone }, hr }
   return S.setup
 }
@@ -97,15 +99,33 @@ async function passIdentity(page, worker, { wrongFirst = false } = {}) {
   return c
 }
 
-// 电子印章签署 from a contract's page: the seal is made from the page when
-// the server says there is none.
-async function sealFromPage(page) {
+// 意愿确认 in the page's dialog: the code goes to the HR user's own phone
+// (shown masked), is read from the outbox (a message after id `after`) and
+// typed in. Gives the message's id.
+async function confirmIntent(page, phone, after) {
+  await page.locator(sel('intent-phone'), { hasText: `${phone.slice(0, 3)}****${phone.slice(-4)}` }).waitFor()
+  const c = await codeFor(phone, after)
+  await page.locator(sel('intent-code')).fill(c.code)
+  await page.locator(sel('intent-submit')).click()
+  return c.id
+}
+
+// 电子印章签署 from a contract's page, confirmed with a code: when the
+// server says there is no seal, it is made from the page first (with a code
+// of its own), then the contract is sealed (its code).
+async function sealFromPage(page, phone) {
+  let after = await lastOutboxId()
   await page.locator(sel('contract-seal')).click()
+  // no seal yet: the server sends no code and the page offers to make one
   const made = await Promise.race([
     page.locator(sel('contract-no-seal')).waitFor().then(() => true),
-    page.locator(sel('contract-notice')).waitFor().then(() => false),
+    page.locator(sel('intent-phone')).waitFor().then(() => false),
   ])
-  if (made) await page.locator(sel('seal-create')).click()
+  if (made) {
+    await page.locator(sel('seal-create')).click()
+    after = await confirmIntent(page, phone, after)
+  }
+  await confirmIntent(page, phone, after)
 }
 
 async function noHorizontalScroll(page, where) {
@@ -172,6 +192,10 @@ async function hr_drafts_lints_and_sends({ open }) {
   assert(m, `worker link: ${link}`)
   // no SMS gateway here: HR is told the message waits in the outbox
   await page.locator(sel('contract-link-channel'), { hasText: '未接入短信通道' }).waitFor()
+  // no real-name provider here: the page says how the worker is verified
+  await page.locator(sel('contract-identity-method'), { hasText: '核验方式：用人单位登记信息＋短信验证码' }).waitFor()
+  // the server runs with --demo: the header says so
+  await page.locator(sel('demo-badge'), { hasText: '演示模式' }).waitFor()
   const qr = page.locator(sel('contract-qr'))
   await qr.waitFor()
   await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await qr.elementHandle())
@@ -198,6 +222,7 @@ async function worker_signs_on_phone({ open }) {
   const page = await open(PHONE)
   await page.goto(`${BASE}/s/${token}`)
   await page.locator(sel('step-identity')).waitFor()
+  await page.locator(sel('sign-identity-method'), { hasText: '核验方式：用人单位登记信息＋短信验证码' }).waitFor()
   await noHorizontalScroll(page, 'identity')
 
   // A wrong code is refused in Chinese with the tries left.
@@ -255,7 +280,9 @@ async function hr_signs_and_pdf_verifies({ open }) {
   const sign = page.locator(sel('contract-sign'))
   await sign.waitFor()
   await page.waitForFunction((el) => !el.disabled, await sign.elementHandle())
+  const after = await lastOutboxId()
   await sign.click()
+  await confirmIntent(page, hr.phone, after)
   await page.locator(sel('contract-notice')).waitFor({ timeout: 30000 })
   // Signed, or waiting for its timestamp (then completed by the retry).
   let k
@@ -370,7 +397,7 @@ async function hr_batch_drafts_and_seals({ open }) {
 
   // 电子印章签署: no seal yet → made from the page → signed.
   await page.goto(`${BASE}/contracts/${items[0].id}`)
-  await sealFromPage(page)
+  await sealFromPage(page, hr.phone)
   await page.locator(sel('contract-notice')).waitFor({ timeout: 30000 })
   await page.locator(sel('contract-status'), { hasText: '签署中' }).waitFor({ timeout: 20000 })
   const k = await a.get(`/contracts/${items[0].id}`)
@@ -383,7 +410,9 @@ async function hr_batch_drafts_and_seals({ open }) {
     await page.goto(`${BASE}/contracts/${cid}`)
     const b = page.locator(sel('contract-sign'))
     await b.waitFor()
+    const after = await lastOutboxId()
     await b.click()
+    await confirmIntent(page, hr.phone, after)
     await page.locator(sel('contract-notice')).waitFor({ timeout: 30000 })
     await page.locator(sel('contract-status'), { hasText: '签署中' }).waitFor({ timeout: 20000 })
     const x = await a.get(`/contracts/${cid}`)
@@ -596,6 +625,7 @@ async function oversight_pages({ open }) {
   await page.locator(sel('wage-standards') + ' .el-table__row').first().waitFor()
   await page.locator(sel('nav-outbox')).click()
   await page.locator(sel('outbox-text'), { hasText: '验证码' }).first().waitFor()
+  await page.locator(sel('outbox-demo'), { hasText: '演示模式' }).waitFor()
 }
 
 // 我的合同 at 375 px: name + ID number, the code, the signed contract listed
@@ -671,7 +701,7 @@ async function hr_amends_renews_terminates({ open }) {
   await page.locator(sel('contract-send')).click()
   await page.locator('.el-message-box__btns .el-button--primary').click()
   await page.locator(sel('contract-status'), { hasText: '待签署' }).waitFor()
-  await sealFromPage(page)
+  await sealFromPage(page, hr.phone)
   await page.locator(sel('contract-status'), { hasText: '已签署' }).waitFor({ timeout: 30000 })
   const old = await a.get(`/contracts/${signed.id}`)
   assert(old.status === 'ended', `the contract after its termination certificate: ${old.status}`)

@@ -50,6 +50,7 @@ export const EVIDENCE_KINDS = {
   reminded: '催签提醒',
   timestamp_pending: '等待时间戳',
   demo_note: '示例说明',
+  cert_revoked: '吊销证书',
   inquired: '执法司法机关调取',
 }
 export const evidenceKind = (k) => EVIDENCE_KINDS[k] || k
@@ -197,7 +198,7 @@ const FIELD_NAMES = {
   'pay.probation_monthly': '试用期月工资', 'pay.hourly': '小时工资', 'pay.pay_day': '发薪日', social_insurance: '社会保险',
   protection: '劳动保护', prior: '以往劳动合同', 'prior.fixed_term_contracts': '已订固定期限次数',
   'prior.years_of_service': '连续工作年限', effective_date: '变更生效日期', changes: '变更内容', date: '日期', reason: '原因',
-  legal_basis: '法律依据', event: '类型', worker_ids: '职工', name: '姓名', id_number: '身份证号码', code: '验证码',
+  legal_basis: '法律依据', event: '类型', worker_ids: '职工', name: '姓名', id_number: '身份证号码', code: '验证码', ids: '合同', phone: '手机号码',
   'employer.uscc': '统一社会信用代码', 'employer.name': '用人单位名称', 'employer.address': '用人单位住所',
   'employer.legal_representative': '法定代表人', 'worker.name': '职工姓名', 'worker.id_number': '职工身份证号码',
   'worker.address': '职工住址', worker_address: '职工住址', 'worker.phone': '职工手机号码', hire_date: '入职日期', sign_date: '签订日期',
@@ -218,10 +219,14 @@ const DETAIL_KEYS = {
   sha256: '文件摘要', previous_sha256: '签署前摘要', expires_at: '签署截止', sign_order: '签署顺序', template: '模板',
   event: '类型', date: '日期', legal_basis: '法律依据', certificate_id: '证明书编号', contract_id: '合同编号',
   user_agent: '设备', note: '说明', phone_hint: '手机', status: '状态', token_sha256: '时间戳令牌摘要', turn: '待签方',
-  worker_name: '劳动者', channel: '渠道', case_no: '案号', org: '机构',
+  worker_name: '劳动者', channel: '渠道', by: '确认人', batch: '批量签署', holder_kind: '证书类型', cn: '证书持有人',
+  signed_with: '曾用于本合同签署', case_no: '案号', org: '机构',
 }
 const DETAIL_VALUES = {
-  purpose: { identity: '身份核验', intent: '意愿确认', login: '登录' },
+  purpose: { identity: '身份核验', intent: '意愿确认', login: '登录', enterprise_intent: '企业意愿确认（人事本人手机验证码）' },
+  holder_kind: { seal: '企业电子印章', user: '企业人员签名证书', worker: '劳动者签名证书' },
+  signed_with: { true: '是', false: '否（记入持有人最近的合同）' },
+  batch: { true: '是', false: '否' },
   to: { worker: '职工', enterprise: '企业' },
   party: { worker: '职工', enterprise: '企业' },
   turn: { worker: '职工', enterprise: '企业' },

@@ -79,6 +79,8 @@ export function hasModule(keys, path) {
   return mods.some((m) => want.includes(m.key) || (path && m.path === path))
 }
 
+// 演示模式: the server runs with `hexie serve --demo` (codes shown in the outbox)
+export const demoMode = computed(() => !!(state.meta && state.meta.demo))
 export const industries = computed(() => normList(state.meta && state.meta.industries, []))
 export const employmentTypes = computed(() => normList(state.meta && state.meta.employment_types, DEFAULT_EMPLOYMENT_TYPES))
 export const areaKinds = computed(() => normList(state.meta && state.meta.area_kinds, DEFAULT_AREA_KINDS))

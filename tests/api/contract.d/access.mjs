@@ -11,17 +11,19 @@ export default function (T, ctx) {
   const { uniq, makeUser, newWorker, sent, workerSigns, enterpriseSigns } = ctx
 
   // A signed contract of ctx.ent (worker first, then HR).
-  let signedK, signedW
+  let signedK, signedW, workerSerial
   async function signedContract() {
-    if (signedK) return { k: signedK, w: signedW }
+    if (signedK) return { k: signedK, w: signedW, serial: workerSerial }
     const w = await newWorker()
     const k = await sent(w)
-    eq((await workerSigns(k, w)).s.status, 200, 'worker signs')
+    const ws = await workerSigns(k, w)
+    eq(ws.s.status, 200, 'worker signs')
+    workerSerial = ws.serial
     const e = await enterpriseSigns(k.id)
     eq(e.status, 200, 'enterprise signs ' + e.body.toString())
     signedK = k
     signedW = w
-    return { k, w }
+    return { k, w, serial: workerSerial }
   }
 
   async function areas() {
@@ -52,7 +54,7 @@ export default function (T, ctx) {
   const REASON = '审理劳动争议案件需调取劳动合同'
 
   T.push(['access: a reviewer (registry.read only) gets 403 on the contract list, detail, export, PDF, package and verify', async () => {
-    const { k } = await signedContract()
+    const { k, serial } = await signedContract()
     const rev = (await user({ role: 'reviewer' })).c
     for (const p of ['/api/v1/contracts', `/api/v1/contracts/${k.id}`, '/api/v1/contracts/export.xlsx',
       `/api/v1/contracts/${k.id}/document.pdf`, `/api/v1/contracts/${k.id}/evidence.zip`]) {
@@ -63,7 +65,7 @@ export default function (T, ctx) {
     const pdf = (await ctx.hr.get(`/api/v1/contracts/${k.id}/document.pdf`)).body
     const v = await rev.req('POST', '/api/v1/contracts/verify', undefined, { raw: pdf, headers: { 'content-type': 'application/pdf' } })
     eq(v.status, 403, 'reviewer verify upload')
-    eq((await rev.post('/api/v1/contracts/certificates/00/revoke', { reason: '试试' })).status, 403, 'reviewer revoke')
+    eq((await rev.post(`/api/v1/contracts/certificates/${serial}/revoke`, { reason: '试试' })).status, 403, 'reviewer revoke')
   }])
 
   T.push(['access: an area officer reads contracts in scope with masked ID numbers, gets 403 on the PDF and package, 404 outside', async () => {
@@ -212,7 +214,7 @@ export default function (T, ctx) {
   }])
 
   T.push(['authority: read-only — no drafting, sending, signing, sealing, revoking, changing or bulk export (403)', async () => {
-    const { k } = await signedContract()
+    const { k, serial } = await signedContract()
     const a = await user({ role: 'authority', org_id: (await org('labor_inspection')).id })
     const w = await newWorker()
     const draft = (await ctx.hr.post('/api/v1/contracts', { worker_id: w.id, kind: 'full_time', terms: ctx.TERMS })).json
@@ -231,7 +233,10 @@ export default function (T, ctx) {
       ['POST', `/api/v1/contracts/${k.id}/renew`, {}],
       ['POST', `/api/v1/contracts/${k.id}/terminate`, {}],
       ['POST', '/api/v1/contracts/certificates', { spki: 'AA', proof: 'AA' }],
-      ['POST', '/api/v1/contracts/certificates/01/revoke', { reason: '吊销' }],
+      ['POST', `/api/v1/contracts/certificates/${serial}/revoke`, { reason: '吊销' }],
+      ['POST', `/api/v1/contracts/${k.id}/intent`, {}],
+      ['POST', '/api/v1/contracts/seal/intent', { ids: [k.id] }],
+      ['POST', `/api/v1/enterprises/${ctx.ent.id}/seal/intent`],
       ['POST', `/api/v1/enterprises/${ctx.ent.id}/seal`],
       ['GET', '/api/v1/contracts/export.xlsx'],
       ['GET', '/api/v1/contracts/filing?month=2026-12'],

@@ -267,7 +267,7 @@ static hx_rows *row(fx *f, long long id)
 
 static int deliver(fx *f)
 {
-	int n = hx_messages_deliver_pending(f->store, 0, &f->err);
+	int n = hx_messages_deliver_pending(f->store, &f->keys, 0, &f->err);
 	if (n < 0)
 		fail_msg("deliver -> %d [%s] %s", n, f->err.key, f->err.msg);
 	return n;
@@ -581,6 +581,7 @@ static void test_gateway_error_status_fails_after_six_attempts(void **state)
 
 struct worker {
 	hx_store *store;
+	const hx_keys *keys;
 	int n;
 	hx_err err;
 };
@@ -588,7 +589,7 @@ struct worker {
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	w->n = hx_messages_deliver_pending(w->store, 0, &w->err);
+	w->n = hx_messages_deliver_pending(w->store, w->keys, 0, &w->err);
 	return NULL;
 }
 
@@ -600,7 +601,7 @@ static void test_two_workers_send_a_message_once(void **state)
 	gateway_url(url, s->port);
 	configure(f, url, NULL, NULL);
 	long long id = queue(f, PHONE, NULL, TEXT);
-	struct worker w[2] = {{.store = f->store}, {.store = f->store}};
+	struct worker w[2] = {{.store = f->store, .keys = &f->keys}, {.store = f->store, .keys = &f->keys}};
 	pthread_t t[2];
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);

@@ -21,6 +21,7 @@
 #include "core/crypto.h"
 #include "core/timeutil.h"
 #include "store/store.h"
+#include "trust/channels.h"
 #include "trust/otp.h"
 
 typedef struct fx {
@@ -71,15 +72,21 @@ static void code_in(char out[7], const char *s)
 	fail_msg("no code in %s", s);
 }
 
-/* The code in the newest outbox message to phone. */
+/* The code in the newest outbox message to phone (stored sealed: opened
+ * with the fixture's keys). */
 static void last_code(fx *f, char out[7])
 {
 	hx_rows *r;
+	char *text = NULL;
 	hx_param p[] = {hx_p_text(PHONE)};
-	OK(hx_db_query(f->db, f->c.arena, &r, "SELECT text FROM outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1",
-		       p, 1, &f->err));
+	OK(hx_db_query(f->db, f->c.arena, &r,
+		       "SELECT recipient, text, sealed FROM outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1", p, 1,
+		       &f->err));
 	assert_int_equal(r->nrows, 1);
-	code_in(out, hx_rows_get(r, 0, "text"));
+	OK(hx_message_text_open(&text, &f->keys, hx_rows_get(r, 0, "recipient"), hx_rows_get(r, 0, "text"),
+				(int)hx_rows_int(r, 0, "sealed"), &f->err));
+	code_in(out, text);
+	free(text);
 }
 
 static void send_code(fx *f, const char *purpose, const char *subject, char out[7])
@@ -112,6 +119,7 @@ static int group_setup(void **state)
 	memset(f->keys.misc, 0x33, sizeof f->keys.misc);
 	f->c = (hx_ctx){.db = f->db, .keys = &f->keys, .ip = "cli"};
 	hx_otp_set_clock(fake_now);
+	hx_channels_set_demo(1); /* no SMS gateway here: codes wait in the outbox */
 	*state = f;
 	return 0;
 }
@@ -342,6 +350,46 @@ static void test_otp_custom_channel_receives_text(void **state)
 	      "sms_failed");
 }
 
+/* The outbox row holds the text sealed: neither the code nor the words of
+ * the message are in the table. */
+static void test_otp_outbox_text_is_sealed(void **state)
+{
+	fx *f = *state;
+	char code[7];
+	g_clock += 60;
+	send_code(f, "identity", "contract:80:worker", code);
+	hx_rows *r;
+	hx_param p[] = {hx_p_text(PHONE)};
+	OK(hx_db_query(f->db, f->c.arena, &r, "SELECT text, sealed FROM outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1",
+		       p, 1, &f->err));
+	assert_int_equal(hx_rows_int(r, 0, "sealed"), 1);
+	assert_null(strstr(hx_rows_get(r, 0, "text"), code));
+	assert_null(strstr(hx_rows_get(r, 0, "text"), "验证码"));
+	/* sealed for its recipient: it does not open for another */
+	char *text = NULL;
+	hx_err e = {0};
+	assert_int_not_equal(hx_message_text_open(&text, &f->keys, "+8613900139000", hx_rows_get(r, 0, "text"), 1, &e), 0);
+	assert_null(text);
+}
+
+/* Without an SMS gateway and outside demo mode nobody could receive a code:
+ * the default channel refuses, and nothing is written. */
+static void test_otp_without_gateway_or_demo_refuses_to_send(void **state)
+{
+	fx *f = *state;
+	long long before = 0, after = 0;
+	OK(hx_db_int(f->db, &before, "SELECT count(*) FROM outbox", NULL, 0, &f->err));
+	hx_channels_set_demo(0);
+	g_clock += 60;
+	int rc = hx_otp_send(&f->c, "identity", "contract:90:worker", PHONE, TEMPLATE, &f->err);
+	hx_channels_set_demo(1);
+	assert_int_equal(rc, HX_ECONFLICT);
+	assert_string_equal(f->err.key, "sms_unavailable");
+	assert_non_null(strstr(f->err.msg, "平台未配置短信通道"));
+	OK(hx_db_int(f->db, &after, "SELECT count(*) FROM outbox", NULL, 0, &f->err));
+	assert_int_equal(after, before);
+}
+
 static void test_otp_rejects_bad_input(void **state)
 {
 	fx *f = *state;
@@ -376,6 +424,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_otp_outbox_has_code_table_has_only_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_otp_custom_channel_receives_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_otp_rejects_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_otp_outbox_text_is_sealed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_otp_without_gateway_or_demo_refuses_to_send, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
