@@ -483,11 +483,20 @@ async function signViaApi() {
     assert(Date.now() < end, `the enterprise's turn never came: ${k.status}`)
     await sleep(300)
   }
-  let r = await u.raw('POST', `/contracts/${id}/seal`)
-  if (r.status >= 400 && r.json && r.json.error && r.json.error.code === 'no_seal') {
-    await u.post(`/enterprises/${enterprise.id}/seal`)
-    r = await u.raw('POST', `/contracts/${id}/seal`)
+  // the enterprise's intent code (意愿确认) to the HR user's own phone, for
+  // the seal key (when there is none yet) and for the seal
+  let after = await lastOutboxId()
+  let q = await u.raw('POST', `/contracts/${id}/intent`, { method: 'seal' })
+  if (q.status >= 400 && q.json && q.json.error && q.json.error.code === 'no_seal') {
+    const k = await u.raw('POST', `/enterprises/${enterprise.id}/seal/intent`)
+    assert(k.status < 300, `seal key intent: ${k.status} ${k.text.slice(0, 200)}`)
+    const mk = await u.raw('POST', `/enterprises/${enterprise.id}/seal`, { code: (await codeFor(hr.phone, after)).code })
+    assert(mk.status < 300, `seal key: ${mk.status} ${mk.text.slice(0, 200)}`)
+    after = await lastOutboxId()
+    q = await u.raw('POST', `/contracts/${id}/intent`, { method: 'seal' })
   }
+  assert(q.status < 300, `intent: ${q.status} ${q.text.slice(0, 200)}`)
+  const r = await u.raw('POST', `/contracts/${id}/seal`, { code: (await codeFor(hr.phone, after)).code })
   assert(r.status < 300, `seal: ${r.status} ${r.text.slice(0, 200)}`)
   for (const end = Date.now() + 60000; ;) {
     const k = await a.get(`/contracts/${id}`)
