@@ -5,7 +5,8 @@
 // evidence package carry full ID numbers and go only to the enterprise party
 // and to roles with pii.read, each download in the operation log; a
 // one-time password opens nothing but the password change.
-import { Client, assert, eq } from '../lib.mjs'
+import path from 'node:path'
+import { Client, assert, eq, hexie } from '../lib.mjs'
 
 export default function (T, ctx) {
   const { uniq, makeUser, newWorker, sent, workerSigns, enterpriseSigns } = ctx
@@ -203,6 +204,9 @@ export default function (T, ctx) {
     r = await a.c.get(`/api/v1/contracts/${k.id}/evidence.zip` + q(CASE, REASON))
     eq(r.status, 200, 'package')
     eq(r.body.subarray(0, 2).toString(), 'PK', 'a zip')
+    // the package holds the reads recorded so far, and still verifies
+    const v = hexie(ctx.BIN, ['verify', ctx.tmpFile('p.zip', r.body), '--ca', path.join(ctx.store.varDir, 'keys', 'ca.crt')])
+    eq(v.code, 0, 'hexie verify ' + v.out + v.err)
     const logged = await auditOf(k.id, 'contract.inquire')
     eq(logged.length, 3, 'three reads logged')
     eq(logged.map((e) => e.changes.what[1]).sort(), ['detail', 'package', 'pdf'], 'each read')
