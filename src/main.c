@@ -34,6 +34,9 @@ typedef struct opts {
 	long long area_id;
 	const char *pdf; /* rate: also write the score sheet (评分表) as PDF */
 	const char *ca, *log_key; /* verify: the trusted root and log key */
+	const char *public_url;   /* serve: where links in messages point (HEXIE_PUBLIC_URL) */
+	const char *before;       /* retention: the cut-off date */
+	int json;                 /* retention list: JSON instead of a table */
 } opts;
 
 static const char *env_or(const char *name, const char *def)
@@ -58,6 +61,8 @@ static void defaults(opts *o)
 	o->session_idle = atoi(env_or("HEXIE_SESSION_IDLE", "7200"));
 	o->session_max = atoi(env_or("HEXIE_SESSION_MAX", "43200"));
 	o->secure_cookie = atoi(env_or("HEXIE_SECURE_COOKIE", "0"));
+	/* HEXIE_BASE_URL is the older name */
+	o->public_url = env_or("HEXIE_PUBLIC_URL", env_or("HEXIE_BASE_URL", NULL));
 }
 
 static const char *db_url(opts *o, char *buf, size_t n)
@@ -85,6 +90,7 @@ static const char USAGE[] =
 	"  rate --rubric ID FACTS.json   score facts against a rubric (和谐企业/园区评价)\n"
 	"  contract lint FILE.json       legal check of labor-contract terms (电子劳动合同)\n"
 	"  verify PACKAGE.zip            check a contract's evidence package offline\n"
+	"  retention list|purge          contracts past the two-year retention period (合同文本保存期)\n"
 	"\n"
 	"common options (or environment variables):\n"
 	"  --db URL           sqlite:PATH or postgresql://… (HEXIE_DB; default sqlite:VAR/hexie.db)\n"
@@ -339,10 +345,19 @@ static int cmd_serve(opts *o)
 	}
 	char kd[4096];
 	snprintf(kd, sizeof kd, "%s/keys", o->var);
-	const char *base = getenv("HEXIE_BASE_URL");
+	/* Links in messages and QR codes: the public address workers' phones
+	 * reach (HEXIE_PUBLIC_URL / --public-url); without one they point at
+	 * the listening address, and the contract page says so. */
+	const char *base = o->public_url;
 	char defbase[600];
 	snprintf(defbase, sizeof defbase, "http://%s", o->listen);
-	if (hx_contract_trust_open(kd, base && *base ? base : defbase, &err) || hx_channels_configure_from_env(&err) ||
+	if (base && ((strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) || strlen(base) > 400 ||
+		     strpbrk(base, " \t\r\n\"'<>"))) {
+		fprintf(stderr, "hexie: HEXIE_PUBLIC_URL / --public-url must be an http:// or https:// address (at most 400 "
+				"characters), such as https://hexie.example.gov.cn\n");
+		return 2;
+	}
+	if (hx_contract_trust_open(kd, base ? base : defbase, &err) || hx_channels_configure_from_env(&err) ||
 	    hx_idv_configure_from_env(&err)) {
 		fprintf(stderr, "hexie: %s\n", err.msg);
 		return 1;
@@ -363,6 +378,9 @@ static int cmd_serve(opts *o)
 	pthread_create(&th, NULL, import_loop, &iw);
 	struct message_worker mw = {s, &keys};
 	pthread_create(&mth, NULL, message_loop, &mw);
+	if (hx_contract_link_is_local())
+		hx_log(HX_LOG_WARN, "links in messages point at %s, which workers' phones cannot open: set HEXIE_PUBLIC_URL",
+		       base ? base : defbase);
 	hx_log(HX_LOG_INFO, "hexie %s serving http://%s (%s store, messages: %s, TSA: %s, identity: %s%s)", HX_VERSION,
 	       o->listen, hx_store_kind_of(s) == HX_STORE_PG ? "PostgreSQL" : "SQLite", hx_channels_describe(),
 	       getenv("HEXIE_TSA_URL") && *getenv("HEXIE_TSA_URL") ? "external" : "built-in",
@@ -773,11 +791,62 @@ static int cmd_verify(opts *o, int nargs, char **args)
 	return rc == HX_EINVAL ? 1 : 2;
 }
 
+/* ---- retention ---- */
+
+struct retention_arg {
+	int purge;
+	opts *o;
+	json_t *out;
+};
+
+static int retention_fn(hx_ctx *c, void *arg, hx_err *err)
+{
+	struct retention_arg *ra = arg;
+	return ra->purge ? hx_contract_retention_purge(&ra->out, c, ra->o->before, err)
+			 : hx_contract_retention_list(&ra->out, c, ra->o->before, err);
+}
+
+static int cmd_retention(opts *o, int purge)
+{
+	hx_store *s;
+	hx_keys keys;
+	if (open_store(&s, o, 0, &keys, 1))
+		return 1;
+	struct retention_arg ra = {purge, o, NULL};
+	int rc = in_tx(s, &keys, o, retention_fn, &ra);
+	hx_store_close(s);
+	if (rc)
+		return rc;
+	json_t *items = json_object_get(ra.out, "items");
+	if (o->json) {
+		char *t = json_dumps(ra.out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		puts(t);
+		free(t);
+	} else {
+		printf("%s: %zu contract(s) ended before %s (kept %d months)\n", purge ? "purged" : "may be purged",
+		       json_array_size(items), json_string_value(json_object_get(ra.out, "before")),
+		       (int)json_integer_value(json_object_get(ra.out, "period_months")));
+		if (json_array_size(items))
+			printf("合同\t终止日期\t保存至\t类型\t状态\t用人单位\t劳动者\n");
+		size_t i;
+		json_t *it;
+		json_array_foreach(items, i, it)
+			printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", (long long)json_integer_value(json_object_get(it, "contract_id")),
+			       json_string_value(json_object_get(it, "ended_on")),
+			       json_string_value(json_object_get(it, "retain_until")),
+			       json_string_value(json_object_get(it, "kind")), json_string_value(json_object_get(it, "status")),
+			       json_string_value(json_object_get(it, "enterprise_name")),
+			       json_string_value(json_object_get(it, "worker_name")));
+	}
+	json_decref(ra.out);
+	return 0;
+}
+
 /* ---- option parsing ---- */
 
 enum { O_DB = 256, O_VAR, O_DATA, O_WEB, O_LISTEN, O_THREADS, O_DEMO, O_FORCE, O_ENT, O_ROLE,
        O_DISPLAY, O_OUT, O_Q, O_AREA, O_HELP, O_IDLE, O_MAX, O_SECURE, O_RUBRIC, O_LIST, O_VERSION, O_PDF, O_DATE,
-       O_CA, O_LOGKEY };
+       O_CA, O_LOGKEY, O_PUBLIC_URL, O_BEFORE, O_JSON };
 
 static const struct option LONGOPTS[] = {
 	{"db", required_argument, 0, O_DB},       {"var", required_argument, 0, O_VAR},
@@ -793,14 +862,19 @@ static const struct option LONGOPTS[] = {
 	{"rubric-version", required_argument, 0, O_VERSION}, {"date", required_argument, 0, O_DATE},
 	{"pdf", required_argument, 0, O_PDF},
 	{"ca", required_argument, 0, O_CA},       {"log-key", required_argument, 0, O_LOGKEY},
+	{"public-url", required_argument, 0, O_PUBLIC_URL}, {"before", required_argument, 0, O_BEFORE},
+	{"json", no_argument, 0, O_JSON},
 	{0, 0, 0, 0}};
 
 static const char *help_for(const char *cmd)
 {
 	if (strcmp(cmd, "serve") == 0)
 		return "usage: hexie serve [--listen HOST:PORT] [--threads N] [--web DIR] [--db URL] [--var DIR]\n"
-		       "                   [--session-idle SECONDS] [--session-max SECONDS] [--secure-cookie] [--demo]\n"
-		       "Serves the web app and the API. Environment: HEXIE_LISTEN, HEXIE_THREADS, HEXIE_WEB,\n"
+		       "                   [--session-idle SECONDS] [--session-max SECONDS] [--secure-cookie]\n"
+		       "                   [--public-url https://HOST]\n"
+		       "Serves the web app and the API. --public-url (HEXIE_PUBLIC_URL): the address workers'\n"
+		       "phones open, used in signing links and QR codes (default: the listening address).\n"
+		       "Environment: HEXIE_LISTEN, HEXIE_THREADS, HEXIE_WEB,\n"
 		       "HEXIE_DB, HEXIE_VAR, HEXIE_SESSION_IDLE, HEXIE_SESSION_MAX, HEXIE_SECURE_COOKIE=1 (behind TLS),\n"
 		       "HEXIE_TRUST_PROXY=1 (take the client address from X-Real-IP), HEXIE_ACCESS_LOG=1.\n"
 		       "Messages: HEXIE_SMS_URL (SMS gateway), HEXIE_SMTP_URL … (see docs/operations.md).\n"
@@ -860,6 +934,13 @@ static const char *help_for(const char *cmd)
 		return "usage: hexie checksums\n"
 		       "Prints each table's row count and the SHA-256 of its rows (the same figures a backup\n"
 		       "file records), to compare two stores.\n";
+	if (strcmp(cmd, "retention") == 0)
+		return "usage: hexie retention list [--before DATE] [--json]\n"
+		       "       hexie retention purge [--before DATE] [--json]\n"
+		       "Contracts are kept at least two years after they end (劳动合同法 第五十条第三款). list shows\n"
+		       "those that ended before DATE (default: two years before today; a later DATE is refused);\n"
+		       "purge removes their documents, terms and signatures, keeps the row (marked purged) and the\n"
+		       "evidence log's leaves, and writes each purge to the operation log.\n";
 	if (strcmp(cmd, "restore") == 0)
 		return "usage: hexie restore FILE [--force]\n"
 		       "Restores a backup. Refuses a store that already holds data unless --force.\n";
@@ -916,6 +997,9 @@ int main(int argc, char **argv)
 		case O_PDF: o.pdf = optarg; break;
 		case O_CA: o.ca = optarg; break;
 		case O_LOGKEY: o.log_key = optarg; break;
+		case O_PUBLIC_URL: o.public_url = optarg; break;
+		case O_BEFORE: o.before = optarg; break;
+		case O_JSON: o.json = 1; break;
 		case O_HELP: fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
 		}
@@ -936,6 +1020,13 @@ int main(int argc, char **argv)
 		return cmd_contract(&o, nargs, args);
 	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify(&o, nargs, args);
+	if (strcmp(cmd, "retention") == 0) {
+		if (nargs != 1 || (strcmp(args[0], "list") != 0 && strcmp(args[0], "purge") != 0)) {
+			fputs(help, stderr);
+			return 2;
+		}
+		return cmd_retention(&o, strcmp(args[0], "purge") == 0);
+	}
 
 	hx_store *s;
 	hx_keys keys;

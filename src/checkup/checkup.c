@@ -571,15 +571,6 @@ int hx_checkup_check_list(json_t **out, hx_ctx *c, long long year, const char *s
 	return 0;
 }
 
-/* The written-contract rate when the enterprise uses the platform's
- * contracts (see hx_contract_rate_known). */
-static int contract_rate(int *known, long long *active, long long *signed_, hx_ctx *c, long long enterprise_id,
-			 hx_err *err)
-{
-	double rate = 0;
-	return hx_contract_rate_known(known, &rate, active, signed_, c, enterprise_id, err);
-}
-
 /* The platform's own answers: {item_id: {"result","note"}} for the items
  * its data can decide. */
 static int auto_answers(json_t **out, hx_ctx *c, const chk *k, hx_err *err)
@@ -594,9 +585,10 @@ static int auto_answers(json_t **out, hx_ctx *c, const chk *k, hx_err *err)
 	}
 	if (rc)
 		return rc;
-	int contracts = 0;
-	long long active = 0, signed_ = 0;
-	if ((rc = contract_rate(&contracts, &active, &signed_, c, k->enterprise_id, err)))
+	/* the written-contract rate, electronic and paper, dispatched workers
+	 * out (see hx_contract_rate_parts_get) */
+	hx_contract_rate_parts rate;
+	if ((rc = hx_contract_rate_parts_get(&rate, c, k->enterprise_id, err)))
 		return rc;
 	json_t *o = json_object();
 	size_t i;
@@ -617,11 +609,16 @@ static int auto_answers(json_t **out, hx_ctx *c, const chk *k, hx_err *err)
 									 st.dispatched, 100.0 * (double)st.dispatched / (double)st.active)));
 		} else if (strcmp(a, "minor_workers") == 0 && st.minors == 0)
 			json_object_set_new(o, id, json_pack("{s:s,s:s}", "result", "na", "note", "职工名册中没有16至18周岁的未成年工"));
-		else if (strcmp(a, "written_contract_rate") == 0 && contracts)
+		else if (strcmp(a, "written_contract_rate") == 0 && rate.known) {
 			/* 劳动合同法 第十条: a written contract with every worker */
-			json_object_set_new(o, id, json_pack("{s:s,s:s}", "result", signed_ < active ? "risk" : "pass", "note",
-							 hx_arena_printf(c->arena, "平台电子合同：在职%lld人，已签订书面劳动合同%lld人（%.1f%%）",
-									 active, signed_, 100.0 * (double)signed_ / (double)active)));
+			char note[256];
+			hx_contract_rate_note(note, sizeof note, &rate);
+			json_object_set_new(o, id, json_pack("{s:s,s:s,s:{s:I,s:I,s:I,s:I}}", "result",
+							     rate.unsigned_ ? "risk" : "pass", "note", note, "parts",
+							     "electronic", (json_int_t)rate.electronic, "paper",
+							     (json_int_t)rate.paper, "unsigned", (json_int_t)rate.unsigned_,
+							     "dispatched", (json_int_t)rate.dispatched));
+		}
 		/* probation_too_long needs the terms of every contract, paper
 		 * ones included: the inspector answers it */
 	}

@@ -76,7 +76,8 @@ const char *hx_contract_turn(const hx_contract_row *k)
 	" k.term_type AS term_type, k.term_start AS term_start, k.job AS job, k.monthly_wage AS monthly_wage,"      \
 	" k.ended_at AS ended_at, k.closed_reason AS closed_reason, k.created_at AS created_at, k.updated_at AS updated_at," \
 	" w.name AS worker_name, w.id_hash AS worker_id_hash,"                                                      \
-	" CASE WHEN k.status = 'draft' THEN w.phone ELSE k.worker_phone END AS worker_phone, e.name AS enterprise_name" \
+	" CASE WHEN k.status = 'draft' THEN w.phone ELSE k.worker_phone END AS worker_phone, e.name AS enterprise_name," \
+	" k.number AS number, k.sign_boxes AS sign_boxes"                                                            \
 	" FROM contracts k JOIN workers w ON w.id = k.worker_id JOIN enterprises e ON e.id = k.enterprise_id"
 
 static int row_fill(hx_contract_row *k, hx_ctx *c, hx_rows *r, hx_err *err)
@@ -108,6 +109,8 @@ static int row_fill(hx_contract_row *k, hx_ctx *c, hx_rows *r, hx_err *err)
 	k->worker_id_hash = hx_rows_get(r, 0, "worker_id_hash");
 	k->worker_phone = hx_rows_get(r, 0, "worker_phone");
 	k->enterprise_name = hx_rows_get(r, 0, "enterprise_name");
+	k->number = hx_rows_get(r, 0, "number");
+	k->sign_boxes = hx_rows_get(r, 0, "sign_boxes");
 	char *plain = NULL;
 	int rc = hx_open(&plain, c->keys->pii, hx_rows_get(r, 0, "terms_enc"), "contracts.terms", err);
 	if (rc)
@@ -128,7 +131,8 @@ static int in_scope(hx_ctx *c, long long enterprise_id, long long worker_id, hx_
 		return worker_id == c->me->scope.worker_id
 			       ? 0
 			       : hx_err_set(err, HX_ENOTFOUND, "not_found", "", "合同不存在或不在您的管理范围内");
-	int rc = hx_registry_enterprise_visible(c, enterprise_id, err);
+	/* a deleted enterprise's contracts stay readable (劳动合同法 第五十条第三款) */
+	int rc = hx_registry_enterprise_in_scope(c, enterprise_id, err);
 	if (rc == HX_ENOTFOUND)
 		return hx_err_set(err, HX_ENOTFOUND, "not_found", "", "合同不存在或不在您的管理范围内");
 	return rc;
@@ -649,7 +653,7 @@ static json_t *list_item(const hx_rows *r, int i)
 	static const char *const strs[] = {"enterprise_name", "worker_name", "kind", "event", "status", "sign_order",
 					   "term_type", "term_start", "term_end", "job", "sent_at", "completed_at",
 					   "expires_at", "worker_signed_at", "enterprise_signed_at", "effective_date",
-					   "ended_at", "closed_reason", "created_at", "updated_at", NULL};
+					   "ended_at", "closed_reason", "created_at", "updated_at", "number", NULL};
 	for (int k = 0; ints[k]; k++) {
 		const char *v = hx_rows_get(r, i, ints[k]);
 		json_object_set_new(o, ints[k], v ? json_integer(atoll(v)) : json_null());
@@ -788,6 +792,8 @@ int hx_contract_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	json_object_set_new(o, "lint", json_loads(hx_rows_get(r, 0, "lint"), 0, NULL) ?: json_object());
 	json_object_set_new(o, "doc_sha256", k.doc_sha256 ? json_string(k.doc_sha256) : json_null());
 	json_object_set_new(o, "doc_version", json_integer(k.doc_version));
+	/* where the frozen PDF's signature block has each party's box */
+	json_object_set_new(o, "sign_boxes", (k.sign_boxes ? json_loads(k.sign_boxes, 0, NULL) : NULL) ?: json_null());
 	const char *turn = hx_contract_turn(&k);
 	json_object_set_new(o, "turn", turn ? json_string(turn) : json_null());
 	json_object_set_new(o, "needs_worker", json_boolean(strcmp(k.kind, "termination") != 0));
@@ -810,6 +816,10 @@ int hx_contract_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	}
 	json_object_set_new(o, "signatures", sigs);
 	json_object_set_new(o, "evidence", ev);
+	if ((rc = hx_contract_detail_standing(o, c, &k, err))) {
+		json_decref(o);
+		return rc;
+	}
 	if ((rc = hx_db_query(c->db, c->arena, &ch,
 			      "SELECT id, kind, event, status FROM contracts WHERE parent_id = ? ORDER BY id", p, 1, err))) {
 		json_decref(o);
@@ -867,6 +877,85 @@ static const char *title_of(const hx_contract_row *k)
 	return "劳动合同";
 }
 
+/* The county code that starts the enterprise's contract numbers: the
+ * first six digits (县级区划代码) of the nearest area up from its own
+ * that has a statistical code (a park has none: its county's). */
+static int county_prefix(char out[7], hx_ctx *c, long long enterprise_id, hx_err *err)
+{
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(enterprise_id)};
+	long long area = 0;
+	int rc = hx_db_query(c->db, c->arena, &r, "SELECT area_id FROM enterprises WHERE id = ?", p, 1, err);
+	if (rc)
+		return rc;
+	snprintf(out, 7, "000000");
+	area = r->nrows ? hx_rows_int(r, 0, "area_id") : 0;
+	for (int depth = 0; area && depth < 16; depth++) {
+		hx_param q[] = {hx_p_int(area)};
+		if ((rc = hx_db_query(c->db, c->arena, &r, "SELECT code, parent_id FROM areas WHERE id = ?", q, 1, err)))
+			return rc;
+		if (r->nrows != 1)
+			break;
+		const char *code = hx_rows_get(r, 0, "code");
+		if (code && strlen(code) >= 6 && strspn(code, "0123456789") >= 6) {
+			memcpy(out, code, 6);
+			out[6] = '\0';
+			break;
+		}
+		area = hx_rows_int(r, 0, "parent_id");
+	}
+	return 0;
+}
+
+/* Gives the contract its number (合同编号) when it has none: the county
+ * code, the year of sending (Beijing time), a sequence per both. The
+ * counter row is taken by one upsert, which PostgreSQL serialises on the
+ * row and SQLite under its write lock; the unique index on the number is
+ * the last guard. */
+static int assign_number(const char **out, hx_ctx *c, const hx_contract_row *k, hx_err *err)
+{
+	char prefix[7], today[11];
+	long long seq = 0;
+	int rc;
+	if (k->number && *k->number) {
+		*out = k->number;
+		return 0;
+	}
+	if ((rc = county_prefix(prefix, c, k->enterprise_id, err)))
+		return rc;
+	hx_today(today);
+	int year = atoi(today);
+	hx_param p[] = {hx_p_text(prefix), hx_p_int(year)};
+	if ((rc = hx_db_int(c->db, &seq,
+			    "INSERT INTO contract_numbers (prefix, seq_year, last_seq) VALUES (?, ?, 1)"
+			    " ON CONFLICT (prefix, seq_year) DO UPDATE SET last_seq = contract_numbers.last_seq + 1"
+			    " RETURNING last_seq",
+			    p, 2, err)))
+		return rc;
+	const char *number = hx_arena_printf(c->arena, "%s-%04d-%06lld", prefix, year, seq);
+	hx_param q[] = {hx_p_text(number), hx_p_int(k->id)};
+	long long changed = 0;
+	if ((rc = hx_db_exec(c->db, "UPDATE contracts SET number = ? WHERE id = ? AND number IS NULL", q, 2, &changed,
+			     err)))
+		return rc;
+	if (changed != 1)
+		return hx_err_set(err, HX_ECONFLICT, "not_draft", "", "合同已发送");
+	*out = number;
+	return 0;
+}
+
+/* Stores where the frozen PDF has its signature boxes. */
+static int store_boxes(hx_ctx *c, long long id, json_t *boxes, hx_err *err)
+{
+	char *text = json_dumps(boxes, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return hx_err_set(err, HX_ENOMEM, "no_memory", "", "out of memory");
+	hx_param p[] = {hx_p_text(text), hx_p_int(id)};
+	int rc = hx_db_exec(c->db, "UPDATE contracts SET sign_boxes = ? WHERE id = ?", p, 2, NULL, err);
+	free(text);
+	return rc;
+}
+
 int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err)
 {
 	hx_contract_row k;
@@ -900,10 +989,16 @@ int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	free(lint_text);
 	if (rc)
 		return rc;
+	const char *number = NULL;
+	json_t *boxes = NULL;
 	if ((rc = hx_template_find(&t, hx_cenv.templates, k.template_id, err)) ||
-	    (rc = hx_contract_render_pdf(&pdf, &len, t, k.terms, err)))
+	    (rc = assign_number(&number, c, &k, err)) ||
+	    (rc = hx_contract_render_pdf_numbered(&pdf, &len, &boxes, t, k.terms, number, err)))
 		return rc;
 	rc = hx_contract_doc_put(c, id, 1, (unsigned char *)pdf, len, sha, err);
+	if (!rc)
+		rc = store_boxes(c, id, boxes, err);
+	json_decref(boxes);
 	free(pdf);
 	if (rc)
 		return rc;
@@ -931,8 +1026,8 @@ int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	if (rc)
 		return rc;
 	if ((rc = hx_evidence_add(c, id, "sent", hx_contract_actor(c),
-				  json_pack("{s:i,s:s,s:s,s:s,s:s}", "version", 1, "sha256", sha, "template", k.template_id,
-					    "expires_at", exp, "sign_order", order),
+				  json_pack("{s:i,s:s,s:s,s:s,s:s,s:s}", "version", 1, "sha256", sha, "template", k.template_id,
+					    "expires_at", exp, "sign_order", order, "number", number),
 				  err)) ||
 	    (rc = hx_audit_write(c, "contract.send", "contract", id, NULL, NULL, err)))
 		return rc;

@@ -37,6 +37,9 @@ int hx_contract_lint(json_t **out, const json_t *terms, const hx_wages *w, const
 int hx_contract_init(const char *data_dir, hx_err *err);
 int hx_contract_trust_open(const char *keys_dir, const char *base_url, hx_err *err);
 void hx_contract_shutdown(void);
+/* 1 when links in messages would open only on this machine (127.0.0.1,
+ * localhost): no public address (HEXIE_PUBLIC_URL) was configured. */
+int hx_contract_link_is_local(void);
 struct hx_server;
 void hx_contract_http_register(struct hx_server *s);
 void hx_contract_signer_http_register(struct hx_server *s);
@@ -51,19 +54,51 @@ struct hx_store;
 struct hx_keys;
 int hx_contract_run_pending(struct hx_store *s, const struct hx_keys *keys, const char *data_dir, hx_err *err);
 
-/* The written-contract rate of an enterprise (书面劳动合同签订率): active
- * workers with a signed, current labor contract / active workers (0 with
- * no active worker). Runs in the caller's transaction. */
+/* The written-contract rate of an enterprise (书面劳动合同签订率), counted as
+ * the law counts it: the workers due a contract from this employer are the
+ * active ones (on the roster, not left, not deleted) except dispatched
+ * workers, whose employer is the dispatch agency (劳动合同法 第五十八条);
+ * of those, electronic = a signed, current labor contract on the platform,
+ * paper = a paper contract recorded on the roster and not ended (and no
+ * current electronic one), unsigned = the rest. rate = (electronic +
+ * paper) / due, 0 when nobody is due. known: the figure means something —
+ * the enterprise has sent a contract on the platform or recorded a paper
+ * one, and someone is due (otherwise the applicant or the inspector gives
+ * it). Runs in the caller's transaction. */
 struct hx_ctx;
+typedef struct hx_contract_rate_parts {
+	long long active, dispatched, due, electronic, paper, unsigned_;
+	double rate;
+	int known;
+} hx_contract_rate_parts;
+int hx_contract_rate_parts_get(hx_contract_rate_parts *out, struct hx_ctx *c, long long enterprise_id, hx_err *err);
+/* The rate with its parts in words, for notes (checkup C01, rubrics):
+ * "应签订书面劳动合同10人（劳务派遣1人由派遣单位签订）：电子2人、纸质5人、未签2人，签订率77.8%". */
+void hx_contract_rate_note(char *buf, size_t n, const hx_contract_rate_parts *p);
+
+/* The same figures through the older interface: *active is the number due,
+ * *signed_ electronic + paper. */
 int hx_contract_signing_rate(double *rate, long long *active, long long *signed_, struct hx_ctx *c,
 			     long long enterprise_id, hx_err *err);
-
-/* The same, but *known only when the figure means something: the
- * enterprise has sent at least one contract on the platform and has
- * active workers (otherwise the rate is the applicant's or the
- * inspector's to give). */
 int hx_contract_rate_known(int *known, double *rate, long long *active, long long *signed_, struct hx_ctx *c,
 			   long long enterprise_id, hx_err *err);
+
+/* Retention (劳动合同法 第五十条第三款: the texts of ended contracts are
+ * kept at least two years; 个人信息保护法 第十九条: no longer than needed).
+ * A contract ends on its termination, at its term's end, or (never
+ * signed) when withdrawn, rejected or expired; an amendment or a
+ * termination certificate ends with the contract it belongs to. *out gets
+ * {"before","items":[{contract_id,enterprise_name,worker_name,kind,status,
+ * ended_on,retain_until}]} of the contracts that ended before `before`
+ * (YYYY-MM-DD; NULL: two years before today) and are not purged yet.
+ * HX_EINVAL when before is later than two years ago (field "before"). */
+int hx_contract_retention_list(json_t **out, struct hx_ctx *c, const char *before, hx_err *err);
+/* Purges what the list shows (write transaction): the documents, the
+ * sealed terms, the signatures and the link; the row stays, marked
+ * purged_at, and so do the evidence log's leaves (their hashes are in
+ * signed checkpoints). Each purge is written to the operation log. *out
+ * gets the list that was purged. */
+int hx_contract_retention_purge(json_t **out, struct hx_ctx *c, const char *before, hx_err *err);
 
 /* Demo contracts (示例) of the first demo enterprise, for `hexie init
  * --demo`, when the store has none; the trust must be open. *made gets how
@@ -114,9 +149,16 @@ int hx_template_find(const hx_template **out, const hx_template_set *s, const ch
  * paragraph grows past HX_PDF_TEXT_MAX. */
 int hx_contract_render_text(json_t **out, const hx_template *t, const json_t *terms, hx_err *err);
 /* The same as an A4 PDF (*out malloc'd, free()): the title, the parties
- * (甲方、乙方), the sections, and the signature block (甲方（盖章）,
- * 法定代表人, 乙方（签字）, 日期). */
+ * (甲方、乙方), the sections, and the signature block (甲方（盖章） with
+ * 法定代表人, 乙方（签字）: boxes where the signatures' appearances go,
+ * the last clause kept on their page). */
 int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const json_t *terms, hx_err *err);
+/* The same with the contract's number (合同编号, printed in every page's
+ * footer; NULL for a preview) and, when boxes is not NULL, where the
+ * signature boxes are: {"enterprise"|"worker": {"page": 0-based,
+ * "rect": [x0, y0, x1, y1] in PDF points}}, for the appearances. */
+int hx_contract_render_pdf_numbered(char **out, size_t *len, json_t **boxes, const hx_template *t, const json_t *terms,
+				    const char *number, hx_err *err);
 /* The fields a rendering of t with terms would print blank, in the order
  * the document prints them: *out gets ["reason", "worker.address", …]
  * (paths into the terms; a computed placeholder names the field it lacks:

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../audit/audit.h"
+#include "../core/ids.h"
 #include "../core/json.h"
 #include "../core/timeutil.h"
 #include "../http/http.h"
@@ -522,6 +523,43 @@ static int h_qr(hx_req *r)
 	return hx_req_file(r, svg, len, "image/svg+xml", NULL);
 }
 
+/* A draft as a PDF, from its stored terms, for a look before sending. The
+ * ID number is masked for a caller without pii.read (a county
+ * administrator), as on the detail page: the preview is not the contract,
+ * the frozen PDF made at sending is. */
+static int h_preview(hx_req *r)
+{
+	hx_contract_row k;
+	const hx_template *t;
+	hx_err err = {0};
+	char *pdf = NULL;
+	size_t len = 0;
+	if (hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err))
+		return hx_req_fail(r, &err);
+	if (strcmp(k.status, "draft") != 0)
+		hx_err_set(&err, HX_ECONFLICT, "not_draft", "", "合同已发送，请查看合同文件");
+	else if (k.lint_errors)
+		hx_err_set(&err, HX_EINVAL, "lint_failed", "", "合同条款未通过合法性检查，请先修改");
+	if (err.code || hx_template_find(&t, g_templates, k.template_id, &err))
+		return hx_req_fail(r, &err);
+	json_t *terms = json_deep_copy(k.terms);
+	json_t *wk = json_object_get(terms, "worker");
+	const char *idn = json_string_value(json_object_get(wk, "id_number"));
+	if (idn && !hx_can(&r->me, HX_PERM_PII_READ)) {
+		char masked[19];
+		hx_idnum_mask(idn, masked);
+		json_object_set_new(wk, "id_number", json_string(masked));
+	}
+	int rc = hx_contract_render_pdf(&pdf, &len, t, terms, &err);
+	json_decref(terms);
+	if (rc)
+		return hx_req_fail(r, &err);
+	rc = hx_req_file(r, pdf, len, "application/pdf",
+			 hx_arena_printf(r->ctx.arena, "劳动合同草稿-%s-%lld.pdf", k.worker_name, k.id));
+	r->filename = NULL; /* shown in the browser, not saved */
+	return rc;
+}
+
 /* Without the route's transaction: each download is logged (write). */
 static int h_document(hx_req *r)
 {
@@ -948,9 +986,9 @@ static int h_rates_xlsx(hx_req *r)
 		return rc;
 	/* the rate as a percentage with one decimal, and the total as the last row */
 	json_t *items = json_object_get(out, "items"), *t = json_object_get(out, "total"), *it;
-	json_array_append_new(items, json_pack("{s:s,s:O,s:O,s:O}", "name", "合计", "active_workers",
-					       json_object_get(t, "active_workers"), "signed", json_object_get(t, "signed"),
-					       "rate", json_object_get(t, "rate")));
+	json_t *sum = json_deep_copy(t);
+	json_object_set_new(sum, "name", json_string("合计"));
+	json_array_append_new(items, sum);
 	size_t i;
 	json_array_foreach(items, i, it) {
 		json_t *rate = json_object_get(it, "rate");
@@ -960,6 +998,11 @@ static int h_rates_xlsx(hx_req *r)
 	static const hx_xlsx_col cols[] = {
 		{"name", "用人单位", 0, NULL},
 		{"active_workers", "在职职工", 1, NULL},
+		{"dispatched", "劳务派遣（不计入）", 1, NULL},
+		{"due", "应签订", 1, NULL},
+		{"electronic", "电子合同", 1, NULL},
+		{"paper", "纸质合同", 1, NULL},
+		{"unsigned", "未签订", 1, NULL},
 		{"signed", "已签订书面劳动合同", 1, NULL},
 		{"rate_text", "书面劳动合同签订率", 0, NULL},
 	};
@@ -1133,6 +1176,7 @@ void hx_contract_http_register(struct hx_server *s)
 		{"GET", "/api/v1/contracts/:id/qr.png", h_qr, 0, DRAFT},
 		{"GET", "/api/v1/contracts/:id/qr.svg", h_qr, 0, DRAFT},
 		{"GET", "/api/v1/contracts/:id/document.pdf", h_document, HX_ROUTE_NO_TX | ANY, READ},
+		{"GET", "/api/v1/contracts/:id/preview.pdf", h_preview, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/withdraw", h_withdraw, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/sign/prepare", h_sign_prepare, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/sign", h_sign, HX_ROUTE_NO_TX, DRAFT},

@@ -54,6 +54,9 @@ typedef struct hx_contract_row {
 	json_t *terms; /* opened; freed with the arena */
 	/* from the roster */
 	const char *worker_name, *worker_id_hash, *worker_phone, *enterprise_name;
+	/* 合同编号 (NULL until sent) and the signature boxes of the frozen PDF
+	 * (JSON, see hx_contract_render_pdf_numbered; NULL before) */
+	const char *number, *sign_boxes;
 } hx_contract_row;
 
 /* Loads a contract within the caller's scope (c->me; NULL = no scope, for
@@ -120,6 +123,38 @@ int hx_contract_seal_sign(hx_ctx *c, long long contract_id, int *pending, hx_err
 int hx_contract_seal_make(json_t **out, hx_ctx *c, long long enterprise_id, hx_err *err);
 /* The background retry of pending timestamps, expiry and reminders. */
 int hx_contract_run_pending(hx_store *s, const hx_keys *keys, const char *data_dir, hx_err *err);
+
+/* ---- signature appearances (appearance.c) ---- */
+/* The worker's handwritten name: a PNG of at most this many bytes. */
+#define HX_HANDWRITING_MAX (256 << 10)
+
+/* A party's visible signature, ready for hx_pades_prepare_visible (use
+ * &look.ap when visible is set; nothing is shown otherwise). */
+typedef struct hx_contract_look {
+	hx_pades_appearance ap;
+	unsigned char *rgb_z, *alpha_z; /* owned: the planes ap points at */
+	int visible;
+} hx_contract_look;
+
+/* 0 when png is a PNG of sane size (60×30 … 2000×2000 pixels, at most
+ * HX_HANDWRITING_MAX bytes) with strokes on it; HX_EINVAL with
+ * "bad_handwriting", "handwriting_too_big" or "handwriting_empty". */
+int hx_contract_handwriting_check(const unsigned char *png, size_t len, hx_err *err);
+/* Draws party's look into its box of boxes (the contract's sign_boxes
+ * JSON): for "enterprise" the round seal with enterprise_name, for
+ * "worker" the handwritten png (or signer_name in print when png is
+ * NULL), each with the Beijing day of signing_time. Not visible when the
+ * contract has no boxes (sent before they were recorded). */
+int hx_contract_look_make(hx_contract_look *look, const char *boxes, const char *party, const char *enterprise_name,
+			  const char *signer_name, const unsigned char *png, size_t png_len, const char *signing_time,
+			  hx_err *err);
+void hx_contract_look_free(hx_contract_look *look);
+
+/* As hx_contract_sign_prepare, with the worker's handwritten name (a
+ * base64 PNG, may be NULL) drawn as the signature's appearance and kept
+ * (sealed) with the signature. */
+int hx_contract_sign_prepare_hand(json_t **out, hx_ctx *c, const hx_contract_row *k, const char *party,
+				  const char *serial, const char *method, const char *handwriting_b64, hx_err *err);
 
 /* After a contract is fully signed (write transaction): status, the
  * parent's end, the roster's leave date, notifications. */
@@ -218,5 +253,9 @@ int hx_contract_seal_make_confirmed(json_t **out, hx_ctx *c, long long enterpris
  * with it (else the holder's latest contract), and the holder is told. */
 int hx_contract_cert_revoke_by(hx_ctx *c, const char *serial, const char *reason, const char *worker_holder,
 			       hx_err *err);
+/* retention.c: adds to a contract's detail what it says of its standing for the
+ * caller: purged_at, can_sign / can_seal (only the enterprise's own HR),
+ * link_is_local and public_url. */
+int hx_contract_detail_standing(json_t *o, hx_ctx *c, const hx_contract_row *k, hx_err *err);
 
 #endif

@@ -410,6 +410,8 @@ static const char PACKAGE_README[] =
 	"manifest.sig      清单的签名（ECDSA P-256、SHA-256，DER 的 base64），由日志密钥签发：\n"
 	"                  openssl base64 -d -A -in manifest.sig -out m.der &&\n"
 	"                  openssl dgst -sha256 -verify log-key.pem -signature m.der manifest.json\n"
+	"signatures/worker.png  劳动者在手机上手写的签名（合同中乙方签字处所示），其 SHA-256\n"
+	"                  记在该签名的 signed 事件中（handwriting_sha256）\n"
 	"\n"
 	"离线核验：hexie verify 本文件.zip [--ca 可信根证书] [--log-key 可信日志公钥]\n"
 	"任何文件被改动、删除或增加，事件被删减、调换、重复或来自其他合同，核验均不通过。\n"
@@ -552,6 +554,29 @@ int hx_evidence_package(char **out, size_t *len, hx_ctx *c, long long contract_i
 		const char *dg = hx_rows_get(ts, i, "sig_digest");
 		if (!rc && dg)
 			rc = pkg_add(&pk, hx_arena_printf(c->arena, "timestamps/%d-%s.sha256", i + 1, party), dg, strlen(dg), err);
+	}
+	/* the worker's handwritten name as it was given, the bytes whose
+	 * SHA-256 the signed event records */
+	hx_rows *hw = NULL;
+	if (!rc)
+		rc = hx_db_query(c->db, c->arena, &hw,
+				 "SELECT party, handwriting_enc FROM contract_signatures WHERE contract_id = ?"
+				 " AND status = 'done' AND handwriting_enc IS NOT NULL ORDER BY id",
+				 p, 1, err);
+	for (int i = 0; !rc && hw && i < hw->nrows; i++) {
+		char *b64 = NULL;
+		uint8_t *png = NULL;
+		size_t pl = 0;
+		if ((rc = hx_open(&b64, c->keys->pii, hx_rows_get(hw, i, "handwriting_enc"), "contract_signatures.handwriting",
+				  err)))
+			break;
+		if (hx_b64_decode(&png, &pl, b64))
+			rc = hx_err_set(err, HX_EINTERNAL, "bad_handwriting", "", "手写签名数据损坏");
+		else
+			rc = pkg_add(&pk, hx_arena_printf(c->arena, "signatures/%s.png", hx_rows_get(hw, i, "party")), png, pl,
+				     err);
+		free(b64);
+		free(png);
 	}
 	for (int i = 0; !rc && i < docs->nrows; i++) {
 		unsigned char *pdf = NULL;

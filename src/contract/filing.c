@@ -1,6 +1,7 @@
 /* What contracts give to other modules and to the authority: the
- * written-contract rate of each enterprise (书面劳动合同签订率: active
- * workers with a signed, current labor contract / active workers), read by
+ * written-contract rate of each enterprise (书面劳动合同签订率: workers
+ * with a current electronic or paper contract / active workers other than
+ * dispatched ones), read by
  * the health check, the rubrics (contract_signing_rate) and the plan's
  * dashboard; the monthly filing (劳动用工备案) grouped as basic
  * information / contract terms / signing information after Zhejiang's
@@ -20,71 +21,128 @@
 #include "../registry/registry_impl.h"
 
 /* Active = on the roster, not left, not deleted. Current = a signed full-
- * or part-time contract whose term has not ended. */
+ * or part-time contract whose term has not ended. Paper = a paper contract
+ * recorded on the roster whose end has not passed (NULL: open-ended). */
 #define SIGNED_CURRENT                                                                                        \
 	" EXISTS (SELECT 1 FROM contracts k WHERE k.worker_id = w.id AND k.status = 'signed'"                 \
 	" AND k.kind IN ('full_time', 'part_time') AND (k.term_end IS NULL OR k.term_end >= ?))"
+#define PAPER_CURRENT                                                                                         \
+	" (w.paper_contract_start IS NOT NULL AND (w.paper_contract_end IS NULL OR w.paper_contract_end >= ?))"
+/* The parts per enterprise (alias s), with four "today" parameters:
+ * electronic first, so a worker with both counts once. */
+#define RATE_PARTS                                                                                            \
+	"SELECT w.enterprise_id AS eid, count(*) AS active,"                                                  \
+	" sum(CASE WHEN w.employment_type = 'dispatched' THEN 1 ELSE 0 END) AS dispatched,"                    \
+	" sum(CASE WHEN w.employment_type <> 'dispatched' AND" SIGNED_CURRENT " THEN 1 ELSE 0 END) AS electronic," \
+	" sum(CASE WHEN w.employment_type <> 'dispatched' AND NOT" SIGNED_CURRENT " AND" PAPER_CURRENT          \
+	" THEN 1 ELSE 0 END) AS paper,"                                                                        \
+	" sum(CASE WHEN w.paper_contract_start IS NOT NULL THEN 1 ELSE 0 END) AS paper_recorded"                \
+	" FROM workers w WHERE w.deleted_at IS NULL AND w.leave_date IS NULL"
+
+static void parts_fill(hx_contract_rate_parts *o, long long active, long long dispatched, long long electronic,
+		       long long paper)
+{
+	memset(o, 0, sizeof *o);
+	o->active = active;
+	o->dispatched = dispatched;
+	o->due = active - dispatched;
+	o->electronic = electronic;
+	o->paper = paper;
+	o->unsigned_ = o->due - electronic - paper;
+	if (o->unsigned_ < 0)
+		o->unsigned_ = 0;
+	o->rate = o->due > 0 ? (double)(electronic + paper) / (double)o->due : 0.0;
+}
+
+int hx_contract_rate_parts_get(hx_contract_rate_parts *out, hx_ctx *c, long long enterprise_id, hx_err *err)
+{
+	char today[11];
+	hx_today(today);
+	hx_param p[] = {hx_p_text(today), hx_p_text(today), hx_p_text(today), hx_p_int(enterprise_id)};
+	hx_rows *r;
+	long long sent = 0;
+	memset(out, 0, sizeof *out);
+	int rc = hx_db_query(c->db, c->arena, &r, RATE_PARTS " AND w.enterprise_id = ? GROUP BY w.enterprise_id", p, 4,
+			     err);
+	if (rc)
+		return rc;
+	if (r->nrows)
+		parts_fill(out, hx_rows_int(r, 0, "active"), hx_rows_int(r, 0, "dispatched"), hx_rows_int(r, 0, "electronic"),
+			   hx_rows_int(r, 0, "paper"));
+	long long recorded = r->nrows ? hx_rows_int(r, 0, "paper_recorded") : 0;
+	hx_param q[] = {hx_p_int(enterprise_id)};
+	if (!recorded &&
+	    (rc = hx_db_int(c->db, &sent, "SELECT count(*) FROM contracts WHERE enterprise_id = ? AND sent_at IS NOT NULL", q,
+			    1, err)))
+		return rc;
+	out->known = (recorded > 0 || sent > 0) && out->due > 0;
+	return 0;
+}
+
+void hx_contract_rate_note(char *buf, size_t n, const hx_contract_rate_parts *p)
+{
+	char disp[96] = "";
+	if (p->dispatched)
+		snprintf(disp, sizeof disp, "（劳务派遣%lld人由派遣单位签订，不计入）", p->dispatched);
+	snprintf(buf, n, "应签订书面劳动合同%lld人%s：电子%lld人、纸质%lld人、未签%lld人，签订率%.1f%%", p->due, disp,
+		 p->electronic, p->paper, p->unsigned_, 100.0 * p->rate);
+}
 
 int hx_contract_signing_rate(double *rate, long long *active, long long *signed_, hx_ctx *c, long long enterprise_id,
 			     hx_err *err)
 {
-	char today[11];
-	hx_today(today);
-	hx_param p[] = {hx_p_int(enterprise_id)};
-	hx_param q[] = {hx_p_text(today), hx_p_int(enterprise_id)};
-	long long a = 0, s = 0;
-	int rc = hx_db_int(c->db, &a,
-			   "SELECT count(*) FROM workers w WHERE w.enterprise_id = ? AND w.deleted_at IS NULL"
-			   " AND w.leave_date IS NULL",
-			   p, 1, err);
-	if (!rc)
-		rc = hx_db_int(c->db, &s,
-			       "SELECT count(*) FROM workers w WHERE" SIGNED_CURRENT " AND w.enterprise_id = ?"
-			       " AND w.deleted_at IS NULL AND w.leave_date IS NULL",
-			       q, 2, err);
+	hx_contract_rate_parts pp;
+	int rc = hx_contract_rate_parts_get(&pp, c, enterprise_id, err);
 	if (rc)
 		return rc;
 	if (active)
-		*active = a;
+		*active = pp.due;
 	if (signed_)
-		*signed_ = s;
-	*rate = a ? (double)s / (double)a : 0.0;
+		*signed_ = pp.electronic + pp.paper;
+	*rate = pp.rate;
 	return 0;
 }
 
 int hx_contract_rate_known(int *known, double *rate, long long *active, long long *signed_, hx_ctx *c,
 			   long long enterprise_id, hx_err *err)
 {
-	long long sent = 0;
-	hx_param p[] = {hx_p_int(enterprise_id)};
+	hx_contract_rate_parts pp;
 	*known = 0;
 	*rate = 0;
 	*active = *signed_ = 0;
-	int rc = hx_db_int(c->db, &sent, "SELECT count(*) FROM contracts WHERE enterprise_id = ? AND sent_at IS NOT NULL", p,
-			   1, err);
-	if (rc || !sent)
+	int rc = hx_contract_rate_parts_get(&pp, c, enterprise_id, err);
+	if (rc)
 		return rc;
-	if ((rc = hx_contract_signing_rate(rate, active, signed_, c, enterprise_id, err)))
-		return rc;
-	*known = *active > 0;
+	*known = pp.known;
+	*rate = pp.rate;
+	*active = pp.due;
+	*signed_ = pp.electronic + pp.paper;
 	return 0;
+}
+
+static json_t *parts_json(const hx_contract_rate_parts *pp)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "active_workers", (json_int_t)pp->active, "dispatched",
+			 (json_int_t)pp->dispatched, "due", (json_int_t)pp->due, "electronic", (json_int_t)pp->electronic,
+			 "paper", (json_int_t)pp->paper, "unsigned", (json_int_t)pp->unsigned_, "signed",
+			 (json_int_t)(pp->electronic + pp->paper), "rate",
+			 pp->due ? json_real(pp->rate) : json_null());
 }
 
 int hx_contract_rates(json_t **out, hx_ctx *c, long long area_id, hx_err *err)
 {
 	hx_buf w;
-	hx_param p[8];
+	hx_param p[12];
 	int np = 0, rc;
 	char today[11];
 	hx_today(today);
 	hx_buf_init(&w, 4096);
-	p[np++] = hx_p_text(today);
-	hx_buf_puts(&w, "SELECT e.id AS id, e.name AS name, e.area_id AS area_id,"
-			" (SELECT count(*) FROM workers w WHERE w.enterprise_id = e.id AND w.deleted_at IS NULL"
-			" AND w.leave_date IS NULL) AS active,"
-			" (SELECT count(*) FROM workers w WHERE w.enterprise_id = e.id AND w.deleted_at IS NULL"
-			" AND w.leave_date IS NULL AND" SIGNED_CURRENT ") AS signed_count"
-			" FROM enterprises e WHERE e.deleted_at IS NULL");
+	for (int i = 0; i < 3; i++)
+		p[np++] = hx_p_text(today);
+	hx_buf_puts(&w, "SELECT e.id AS id, e.name AS name, e.area_id AS area_id, s.active AS active,"
+			" s.dispatched AS dispatched, s.electronic AS electronic, s.paper AS paper"
+			" FROM enterprises e LEFT JOIN (" RATE_PARTS " GROUP BY w.enterprise_id) s ON s.eid = e.id"
+			" WHERE e.deleted_at IS NULL");
 	hx_registry_scope_enterprises(&w, p, &np, c->me);
 	if (area_id) {
 		if (!hx_registry_area_in_scope(c, area_id)) {
@@ -109,19 +167,24 @@ int hx_contract_rates(json_t **out, hx_ctx *c, long long area_id, hx_err *err)
 	if (rc)
 		return rc;
 	json_t *items = json_array();
-	long long ta = 0, ts = 0;
+	long long ta = 0, td = 0, te = 0, tp = 0;
 	for (int i = 0; i < r->nrows; i++) {
-		long long a = hx_rows_int(r, i, "active"), s = hx_rows_int(r, i, "signed_count");
-		ta += a;
-		ts += s;
-		json_array_append_new(items, json_pack("{s:I,s:s,s:I,s:I,s:I,s:o}", "enterprise_id",
-						       (json_int_t)hx_rows_int(r, i, "id"), "name", hx_rows_get(r, i, "name"),
-						       "area_id", (json_int_t)hx_rows_int(r, i, "area_id"), "active_workers",
-						       (json_int_t)a, "signed", (json_int_t)s, "rate",
-						       a ? json_real((double)s / (double)a) : json_null()));
+		hx_contract_rate_parts pp;
+		parts_fill(&pp, hx_rows_int(r, i, "active"), hx_rows_int(r, i, "dispatched"), hx_rows_int(r, i, "electronic"),
+			   hx_rows_int(r, i, "paper"));
+		ta += pp.active;
+		td += pp.dispatched;
+		te += pp.electronic;
+		tp += pp.paper;
+		json_t *o = parts_json(&pp);
+		json_object_set_new(o, "enterprise_id", json_integer(hx_rows_int(r, i, "id")));
+		json_object_set_new(o, "name", json_string(hx_rows_get(r, i, "name")));
+		json_object_set_new(o, "area_id", json_integer(hx_rows_int(r, i, "area_id")));
+		json_array_append_new(items, o);
 	}
-	*out = json_pack("{s:o,s:{s:I,s:I,s:o}}", "items", items, "total", "active_workers", (json_int_t)ta, "signed",
-			 (json_int_t)ts, "rate", ta ? json_real((double)ts / (double)ta) : json_null());
+	hx_contract_rate_parts tot;
+	parts_fill(&tot, ta, td, te, tp);
+	*out = json_pack("{s:o,s:o}", "items", items, "total", parts_json(&tot));
 	return 0;
 }
 

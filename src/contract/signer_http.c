@@ -587,23 +587,27 @@ static int h_certificate(hx_req *r)
 
 static int h_prepare(hx_req *r)
 {
-	static const char *const allowed[] = {"cert_serial", NULL};
+	static const char *const allowed[] = {"cert_serial", "handwriting", NULL};
 	hx_contract_row k;
 	hx_err err = {0};
 	signer s;
 	json_t *b, *out = NULL;
-	const char *serial;
+	const char *serial, *hand = NULL;
 	if (same_origin(r, &err) || load_link(&k, r, &err) || session_for(&s, r, &k, &err))
 		return hx_req_fail(r, &err);
 	if (hx_req_body_json(r, &b, allowed))
 		return 0;
-	if (hx_json_get_str(&serial, NULL, b, "cert_serial", "证书编号", 1, 64, &err))
+	/* handwriting: the name written on the phone page, base64 PNG */
+	if (hx_json_get_str(&serial, NULL, b, "cert_serial", "证书编号", 1, 64, &err) ||
+	    hx_json_get_str(&hand, NULL, b, "handwriting", "手写签名", 0, (HX_HANDWRITING_MAX / 3 + 1) * 4, &err))
 		return hx_req_fail(r, &err);
+	if (!hand && json_is_string(json_object_get(b, "handwriting")))
+		hand = ""; /* given but empty: refused as no image, not taken as none */
 	if (!s.intent_at) {
 		hx_err_set(&err, HX_ECONFLICT, "intent_required", "", "请先完成意愿确认（短信验证码）");
 		return hx_req_fail(r, &err);
 	}
-	if (hx_contract_sign_prepare(&out, &r->ctx, &k, "worker", serial, "browser", &err))
+	if (hx_contract_sign_prepare_hand(&out, &r->ctx, &k, "worker", serial, "browser", hand, &err))
 		return hx_req_fail(r, &err);
 	return hx_req_json(r, 200, out);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../audit/audit.h"
@@ -343,33 +344,125 @@ static const char *reason_of(const char *party)
 	return strcmp(party, "worker") == 0 ? "乙方（劳动者）签署" : "甲方（用人单位）签署";
 }
 
-/* The incremental update of revision base for this signature. */
+/* The incremental update of revision base for this signature, its widget
+ * drawn in the party's box of the signature block (the seal, or the
+ * worker's handwritten name png, with the day) when the contract has
+ * the boxes. The same arguments make the same bytes (prepare, then the
+ * completion). */
 static int prepare_doc(hx_pades_prep *prep, hx_ctx *c, long long contract_id, int base, const char *party,
-		       const char *signer, const char *signing_time, hx_err *err)
+		       const char *signer, const char *signing_time, const unsigned char *png, size_t png_len,
+		       hx_err *err)
 {
 	unsigned char *pdf = NULL;
 	size_t len = 0;
-	int rc = hx_contract_doc_get(&pdf, &len, NULL, c, contract_id, base, err);
-	if (rc)
+	hx_contract_look look = {0};
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(contract_id)};
+	int rc = hx_db_query(c->db, c->arena, &r,
+			     "SELECT k.sign_boxes AS sign_boxes, e.name AS name FROM contracts k"
+			     " JOIN enterprises e ON e.id = k.enterprise_id WHERE k.id = ?",
+			     p, 1, err);
+	if (rc || (rc = hx_contract_look_make(&look, r->nrows ? hx_rows_get(r, 0, "sign_boxes") : NULL, party,
+					      r->nrows ? hx_rows_get(r, 0, "name") : NULL, signer, png, png_len,
+					      signing_time, err)))
 		return rc;
-	rc = hx_pades_prepare(prep, pdf, len, field_of(party), signer, reason_of(party), signing_time, err);
+	if (!(rc = hx_contract_doc_get(&pdf, &len, NULL, c, contract_id, base, err)))
+		rc = hx_pades_prepare_visible(prep, pdf, len, field_of(party), signer, reason_of(party), signing_time,
+					      look.visible ? &look.ap : NULL, err);
 	free(pdf);
+	hx_contract_look_free(&look);
 	return rc;
+}
+
+/* The handwritten name kept with a signature (NULL when none); *png is
+ * freed with the arena. */
+static int sig_handwriting(unsigned char **png, size_t *len, char sha[65], hx_ctx *c, long long sig_id, hx_err *err)
+{
+	hx_rows *r;
+	hx_param p[] = {hx_p_int(sig_id)};
+	char *b64 = NULL;
+	*png = NULL;
+	*len = 0;
+	if (sha)
+		sha[0] = '\0';
+	int rc = hx_db_query(c->db, c->arena, &r,
+			     "SELECT handwriting_enc, handwriting_sha256 FROM contract_signatures WHERE id = ?", p, 1, err);
+	if (rc || r->nrows != 1 || !hx_rows_get(r, 0, "handwriting_enc"))
+		return rc;
+	if ((rc = hx_open(&b64, c->keys->pii, hx_rows_get(r, 0, "handwriting_enc"), "contract_signatures.handwriting",
+			  err)))
+		return rc;
+	uint8_t *d = NULL;
+	if (hx_b64_decode(&d, len, b64))
+		rc = hx_err_set(err, HX_EINTERNAL, "bad_handwriting", "", "手写签名数据损坏");
+	else
+		hx_arena_defer(c->arena, free, d);
+	free(b64);
+	*png = d;
+	if (sha && !rc)
+		snprintf(sha, 65, "%s", hx_rows_get(r, 0, "handwriting_sha256") ?: "");
+	return rc;
+}
+
+/* What the signed event says about the signature's look. */
+static void look_detail(json_t *detail, hx_ctx *c, const char *party, long long sig_id, const char *signing_time)
+{
+	unsigned char *png = NULL;
+	size_t len = 0;
+	char sha[65] = "";
+	hx_err e = {0};
+	struct tm tm = {0};
+	if (signing_time && strptime(signing_time, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+		time_t t = timegm(&tm) + 8 * 3600; /* the day that party signed, Beijing time */
+		char day[11];
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof day, "%Y-%m-%d", &tm);
+		json_object_set_new(detail, "sign_date", json_string(day));
+	}
+	if (strcmp(party, "enterprise") == 0) {
+		json_object_set_new(detail, "appearance", json_string("seal"));
+		return;
+	}
+	sig_handwriting(&png, &len, sha, c, sig_id, &e);
+	json_object_set_new(detail, "appearance", json_string(png ? "handwriting" : "name"));
+	if (png)
+		json_object_set_new(detail, "handwriting_sha256", json_string(sha));
 }
 
 int hx_contract_sign_prepare(json_t **out, hx_ctx *c, const hx_contract_row *k, const char *party,
 			     const char *serial, const char *method, hx_err *err)
 {
+	return hx_contract_sign_prepare_hand(out, c, k, party, serial, method, NULL, err);
+}
+
+int hx_contract_sign_prepare_hand(json_t **out, hx_ctx *c, const hx_contract_row *k, const char *party,
+				  const char *serial, const char *method, const char *handwriting_b64, hx_err *err)
+{
 	cert_row cr;
 	hx_pades_prep prep = {0};
 	unsigned char *attrs = NULL;
-	size_t alen = 0;
-	char now[21], *attrs_b64 = NULL;
+	uint8_t *png = NULL;
+	size_t alen = 0, png_len = 0;
+	char now[21], *attrs_b64 = NULL, *hand_enc = NULL, hand_sha[65];
 	int rc;
+	if (handwriting_b64) {
+		/* the worker's own hand at 乙方（签字）; the enterprise's look is its seal */
+		if (strcmp(party, "worker") != 0)
+			return hx_err_set(err, HX_EINVAL, "bad_handwriting", "handwriting", "只有劳动者签署时提交手写签名");
+		if (strlen(handwriting_b64) > (HX_HANDWRITING_MAX / 3 + 1) * 4)
+			return hx_err_set(err, HX_EINVAL, "handwriting_too_big", "handwriting", "手写签名图片过大（上限%d KB）",
+					  HX_HANDWRITING_MAX >> 10);
+		if (hx_b64_decode(&png, &png_len, handwriting_b64) || !png_len)
+			return hx_err_set(err, HX_EINVAL, "bad_handwriting", "handwriting", "手写签名应为base64编码的PNG图片");
+		hx_arena_defer(c->arena, free, png);
+		if ((rc = hx_contract_handwriting_check(png, png_len, err)))
+			return rc;
+		hx_sha256_hex(hand_sha, png, png_len);
+	}
 	if ((rc = turn_check(k, party, err)) || (rc = cert_for(&cr, c, k, party, method, serial, err)))
 		return rc;
 	hx_now_iso(now);
-	if ((rc = prepare_doc(&prep, c, k->id, k->doc_version, party, cr.cn, now, err)) ||
+	if ((rc = prepare_doc(&prep, c, k->id, k->doc_version, party, cr.cn, now, png, png_len, err)) ||
 	    (rc = hx_cms_signed_attrs(&attrs, &alen, prep.digest, cr.der, cr.len, err)))
 		goto done;
 	attrs_b64 = hx_b64_encode(attrs, alen);
@@ -383,12 +476,25 @@ int hx_contract_sign_prepare(json_t **out, hx_ctx *c, const hx_contract_row *k, 
 			    " RETURNING id",
 			    p, 9, err)))
 		goto done;
+	if (png) {
+		/* a person's signature image: sealed like the documents */
+		if ((rc = hx_seal(&hand_enc, c->keys->pii, handwriting_b64, "contract_signatures.handwriting", err)))
+			goto done;
+		hx_param h[] = {hx_p_text(hand_enc), hx_p_text(hand_sha), hx_p_int(id)};
+		if ((rc = hx_db_exec(c->db,
+				     "UPDATE contract_signatures SET handwriting_enc = ?, handwriting_sha256 = ? WHERE id = ?", h,
+				     3, NULL, err)))
+			goto done;
+	}
 	*out = json_pack("{s:I,s:s,s:s,s:s}", "signature_id", (json_int_t)id, "to_sign", attrs_b64, "algorithm",
 			 "ECDSA-P256-SHA256", "signing_time", now);
+	if (png)
+		json_object_set_new(*out, "handwriting_sha256", json_string(hand_sha));
 done:
 	hx_pades_prep_free(&prep);
 	free(attrs);
 	free(attrs_b64);
+	free(hand_enc);
 	return rc;
 }
 
@@ -475,11 +581,13 @@ static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *c
 			const unsigned char *tst, size_t tlen, hx_err *err)
 {
 	hx_pades_prep prep = {0};
-	unsigned char *attrs = NULL, *cms = NULL, *check = NULL;
-	size_t alen = 0, cmslen = 0, checklen = 0;
+	unsigned char *attrs = NULL, *cms = NULL, *check = NULL, *png = NULL;
+	size_t alen = 0, cmslen = 0, checklen = 0, png_len = 0;
 	int rc;
 	memset(b, 0, sizeof *b);
-	if ((rc = prepare_doc(&prep, c, s->contract_id, s->base, s->party, s->signer, s->signing_time, err)) ||
+	if ((rc = sig_handwriting(&png, &png_len, NULL, c, s->id, err)) ||
+	    (rc = prepare_doc(&prep, c, s->contract_id, s->base, s->party, s->signer, s->signing_time, png, png_len,
+			      err)) ||
 	    (rc = hx_cms_signed_attrs(&check, &checklen, prep.digest, cr->der, cr->len, err)))
 		goto done;
 	if (hx_b64_decode(&attrs, &alen, s->attrs_b64) || alen != checklen || memcmp(attrs, check, alen) != 0) {
@@ -573,11 +681,11 @@ static int finish(hx_ctx *c, const sig_row *s, const built *b, const uint8_t *si
 							    : s->method && strcmp(s->method, "seal") == 0
 								      ? hx_arena_printf(c->arena, "seal:%lld", k.enterprise_id)
 								      : hx_contract_actor(c);
-	if ((rc = hx_evidence_add(c, k.id, "signed", actor,
-				  json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "party", s->party, "method", s->method,
-					    "signer", s->signer, "cert_serial", s->serial, "version", version, "sha256", b->sha,
-					    "previous_sha256", prev_sha, "signing_time", s->signing_time),
-				  err)) ||
+	json_t *detail = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s}", "party", s->party, "method", s->method, "signer",
+				   s->signer, "cert_serial", s->serial, "version", version, "sha256", b->sha,
+				   "previous_sha256", prev_sha, "signing_time", s->signing_time);
+	look_detail(detail, c, s->party, s->id, s->signing_time);
+	if ((rc = hx_evidence_add(c, k.id, "signed", actor, detail, err)) ||
 	    (rc = hx_evidence_add(c, k.id, "timestamped", "tsa",
 				  json_pack("{s:s,s:s,s:s,s:s}", "party", s->party, "gen_time", b->gen, "token_sha256",
 					    b->tst_sha, "tsa",

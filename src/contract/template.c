@@ -106,12 +106,6 @@ static int miss(hx_buf *b, fill *f, const char *path)
 	return hx_buf_puts(b, blank(f, path));
 }
 
-/* A date field as Chinese text, or the blank. */
-static const char *date_or_blank(char out[32], const json_t *terms, const char *path)
-{
-	return cn_date(out, str(terms, path)) ? BLANK : out;
-}
-
 /* The same, noting the blank. */
 static const char *fill_date(char out[32], fill *f, const char *path)
 {
@@ -927,15 +921,31 @@ int hx_contract_render_missing(json_t **out, const hx_template *t, const json_t 
 	return 0;
 }
 
+/* The signature block (签字盖章处): 甲方（盖章） and 乙方（签字）, each over a
+ * box where its signature's appearance is drawn (the seal, the
+ * handwritten name, each with the day that party signed); high enough
+ * for a 40 mm company seal and its date. */
+#define SIGN_BOX_MM 48.0
+static const char *const SIGN_LABELS[] = {"甲方（盖章）", "乙方（签字）"};
+static const char *const SIGN_NOTES[] = {"法定代表人（主要负责人）或委托代理人（签字）", NULL};
+static const char *const SIGN_PARTIES[] = {"enterprise", "worker"};
+
 int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const json_t *terms, hx_err *err)
+{
+	return hx_contract_render_pdf_numbered(out, len, NULL, t, terms, NULL, err);
+}
+
+int hx_contract_render_pdf_numbered(char **out, size_t *len, json_t **boxes, const hx_template *t, const json_t *terms,
+				    const char *number, hx_err *err)
 {
 	*out = NULL;
 	*len = 0;
+	if (boxes)
+		*boxes = NULL;
 	json_t *sections = NULL, *title = json_array();
 	hx_pdf_doc *doc = NULL;
 	hx_buf b;
 	hx_buf_init(&b, HX_PDF_TEXT_MAX);
-	char signed_on[32];
 	fill f = {terms, NULL};
 	int rc;
 	if (!title) {
@@ -949,6 +959,11 @@ int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const 
 		hx_pdf_doc_one_face(doc); /* one embedded face: contracts are made in bulk */
 	if (rc)
 		goto done;
+	/* 合同编号 on every page, so a page cannot pass for another
+	 * contract's; a preview (not sent yet) has none */
+	char note[96];
+	snprintf(note, sizeof note, "合同编号：%s", number && *number ? number : "（发送时编号）");
+	hx_pdf_doc_footer_note(doc, note);
 	hx_pdf_heading(doc, ttl, 1);
 	const char *parties[2 * sizeof PARTIES / sizeof PARTIES[0]];
 	size_t np = 0;
@@ -961,22 +976,44 @@ int hx_contract_render_pdf(char **out, size_t *len, const hx_template *t, const 
 	hx_pdf_key_values(doc, parties, np);
 	size_t i, j;
 	json_t *s, *p;
+	/* the last paragraph keeps the signature block company: the block
+	 * never stands alone on the last page */
+	const json_t *last = NULL;
+	json_array_foreach(sections, i, s)
+		if (json_array_size(json_object_get(s, "paragraphs")))
+			last = json_array_get(json_object_get(s, "paragraphs"),
+					      json_array_size(json_object_get(s, "paragraphs")) - 1);
+	double block_mm = 0;
+	hx_pdf_sign_boxes_height(doc, SIGN_LABELS, SIGN_NOTES, 2, SIGN_BOX_MM, &block_mm);
 	json_array_foreach(sections, i, s) {
 		const char *h = json_string_value(json_object_get(s, "heading"));
 		if (h && *h)
 			hx_pdf_heading(doc, h, 2);
-		json_array_foreach(json_object_get(s, "paragraphs"), j, p)
-			hx_pdf_paragraph(doc, json_string_value(p));
+		json_array_foreach(json_object_get(s, "paragraphs"), j, p) {
+			if (p == last)
+				hx_pdf_paragraph_keep(doc, json_string_value(p), block_mm + 8);
+			else
+				hx_pdf_paragraph(doc, json_string_value(p));
+		}
 	}
-	hx_pdf_space(doc, 10);
-	const char *sign[] = {
-		"甲方（盖章）", "",
-		"法定代表人（主要负责人）或委托代理人（签字）", "",
-		"乙方（签字）", "",
-		"日期", date_or_blank(signed_on, terms, "sign_date"),
-	};
-	hx_pdf_key_values(doc, sign, sizeof sign / sizeof sign[0] / 2);
+	hx_pdf_space(doc, 8);
+	hx_pdf_box box[2];
+	hx_pdf_sign_boxes(doc, SIGN_LABELS, SIGN_NOTES, 2, SIGN_BOX_MM, box);
 	rc = hx_pdf_doc_finish(out, len, doc, err);
+	if (!rc && boxes) {
+		json_t *bx = json_object();
+		for (size_t k = 0; k < 2 && bx; k++)
+			json_object_set_new(bx, SIGN_PARTIES[k],
+					    json_pack("{s:i,s:[f,f,f,f]}", "page", box[k].page, "rect", box[k].x0, box[k].y0,
+						      box[k].x1, box[k].y1));
+		if (!bx) {
+			free(*out);
+			*out = NULL;
+			*len = 0;
+			rc = text_error(HX_ENOMEM, err);
+		}
+		*boxes = bx;
+	}
 done:
 	hx_pdf_doc_free(doc);
 	json_decref(sections);

@@ -644,15 +644,6 @@ static json_t *num_or_bool(json_t *v)
 	return json_incref(v);
 }
 
-/* The written-contract rate when the enterprise uses the platform's
- * contracts (see hx_contract_rate_known). */
-static int contract_rate(int *known, long long *active, long long *signed_, hx_ctx *c, long long enterprise_id,
-			 hx_err *err)
-{
-	double rate = 0;
-	return hx_contract_rate_known(known, &rate, active, signed_, c, enterprise_id, err);
-}
-
 /* Platform metric values for an application: {name: {"value", "source",
  * "note"?}}, source "platform" for what the registry and the honours tell,
  * "contract" for the contract module's figure. */
@@ -705,15 +696,15 @@ static int platform_metrics(json_t **out, hx_ctx *c, const app *a, hx_err *err)
 		} else if (strcmp(pf, "contract_signing_rate") == 0 && a->enterprise_id) {
 			/* a park's rate would mix enterprises on and off the
 			 * platform's contracts: the park fills it in */
-			int known;
-			long long active = 0, signed_ = 0;
-			if ((rc = contract_rate(&known, &active, &signed_, c, a->enterprise_id, err)) == 0 && known)
-				json_object_set_new(
-					m, name,
-					json_pack("{s:f,s:s,s:s}", "value", (double)signed_ / (double)active, "source", "contract",
-						  "note",
-						  hx_arena_printf(c->arena, "平台电子合同：在职%lld人，已签订书面劳动合同%lld人（%.1f%%）",
-								  active, signed_, 100.0 * (double)signed_ / (double)active)));
+			/* electronic and paper contracts, dispatched workers
+			 * out (see hx_contract_rate_parts_get) */
+			hx_contract_rate_parts rate;
+			if ((rc = hx_contract_rate_parts_get(&rate, c, a->enterprise_id, err)) == 0 && rate.known) {
+				char note[256];
+				hx_contract_rate_note(note, sizeof note, &rate);
+				json_object_set_new(m, name,
+						    json_pack("{s:f,s:s,s:s}", "value", rate.rate, "source", "contract", "note", note));
+			}
 		}
 	}
 	if (rc) {

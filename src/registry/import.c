@@ -38,6 +38,7 @@ static const col WORKER_COLS_IMPORT[] = {
 	{"统一社会信用代码", "uscc", 0}, {"姓名", "name", 0},     {"身份证号码", "id_number", 0},
 	{"手机号码", "phone", 0},        {"入职日期", "hire_date", 1}, {"岗位", "job", 0},
 	{"用工形式", "employment_type", 6}, {"离职日期", "leave_date", 1},
+	{"纸质合同起始日期", "paper_contract_start", 1}, {"纸质合同终止日期", "paper_contract_end", 1},
 };
 
 int hx_excel_serial_to_date(const char *num, char out[11]);
@@ -589,10 +590,12 @@ int hx_registry_import_template(char **out, size_t *len, const char *kind, hx_er
 					     "浙江省丽水市云和县浮云街道某路1号", "浮云街道", "C",
 					     "2015-06-01", "120", "是", "是", "否", "是"};
 	static const char *const w_ex[] = {"", "李四", "33112519900101123X", "13800000000", "2024-03-01",
-					   "木制玩具装配工", "全日制", ""};
+					   "木制玩具装配工", "全日制", "", "2024-03-01", "2027-02-28"};
 	const col *cols;
 	size_t n;
 	const char *const *ex;
+	_Static_assert(sizeof w_ex / sizeof w_ex[0] == sizeof WORKER_COLS_IMPORT / sizeof(col), "one example per column");
+	_Static_assert(sizeof ent_ex / sizeof ent_ex[0] == sizeof ENT_COLS_IMPORT / sizeof(col), "one example per column");
 	if (kind && strcmp(kind, "workers") == 0) {
 		cols = WORKER_COLS_IMPORT;
 		n = sizeof WORKER_COLS_IMPORT / sizeof(col);

@@ -409,6 +409,25 @@ int hx_registry_enterprise_visible(hx_ctx *c, long long id, hx_err *err)
 	return 0;
 }
 
+int hx_registry_enterprise_in_scope(hx_ctx *c, long long id, hx_err *err)
+{
+	hx_buf w;
+	hx_buf_init(&w, 1024);
+	hx_param p[4];
+	int np = 0;
+	p[np++] = hx_p_int(id);
+	hx_buf_puts(&w, "SELECT count(*) FROM enterprises e WHERE e.id = ?");
+	hx_registry_scope_enterprises(&w, p, &np, c->me);
+	long long n = 0;
+	int rc = hx_db_int(c->db, &n, w.data, p, np, err);
+	hx_buf_free(&w);
+	if (rc)
+		return rc;
+	if (!n)
+		return hx_err_set(err, HX_ENOTFOUND, "not_found", "enterprise_id", "企业不存在或不在您的管理范围内");
+	return 0;
+}
+
 int hx_registry_enterprise_name(const char **name, hx_ctx *c, long long id, hx_err *err)
 {
 	hx_buf w;

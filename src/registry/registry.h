@@ -47,6 +47,10 @@ int hx_registry_enterprise_list_text(char **out, size_t *len, hx_ctx *c,
 /* 0 when the enterprise is in the caller's scope and not deleted;
  * HX_ENOTFOUND otherwise. */
 int hx_registry_enterprise_visible(hx_ctx *c, long long id, hx_err *err);
+/* The same, deleted enterprises included: for records that outlive the
+ * enterprise's place in the registry (contracts kept for 劳动合同法
+ * 第五十条第三款). */
+int hx_registry_enterprise_in_scope(hx_ctx *c, long long id, hx_err *err);
 /* Name of an enterprise in the caller's scope (HX_ENOTFOUND outside). */
 int hx_registry_enterprise_name(const char **name, hx_ctx *c, long long id, hx_err *err);
 int hx_registry_enterprise_by_uscc(long long *id, hx_ctx *c, const char *uscc, hx_err *err);

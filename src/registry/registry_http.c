@@ -211,7 +211,8 @@ static int h_worker_template(hx_req *r)
 /* ---- workers ---- */
 
 static const char *const WORKER_FIELDS[] = {"enterprise_id", "name", "id_number", "phone", "hire_date",
-					    "job", "employment_type", "leave_date", NULL};
+					    "job", "employment_type", "leave_date", "paper_contract_start",
+					    "paper_contract_end", NULL};
 
 static int worker_filter(hx_req *r, hx_worker_filter *f, hx_err *err)
 {
@@ -293,6 +294,7 @@ static int h_worker_export(hx_req *r)
 		{"birth_date", "出生日期", 0, NULL},      {"phone", "手机号码", 0, NULL},
 		{"hire_date", "入职日期", 0, NULL},       {"job", "岗位", 0, NULL},
 		{"employment_type_name", "用工形式", 0, NULL}, {"leave_date", "离职日期", 0, NULL},
+		{"paper_contract_start", "纸质合同起始日期", 0, NULL}, {"paper_contract_end", "纸质合同终止日期", 0, NULL},
 		{"is_demo", "示例数据", 0, NULL},
 	};
 	json_t *ch = json_pack("{s:[n,I]}", "rows", (json_int_t)json_array_size(json_object_get(out, "items")));

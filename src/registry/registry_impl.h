@@ -23,6 +23,8 @@ typedef struct hx_worker_row {
 	long long enterprise_id;
 	const char *name, *phone, *hire_date, *job, *employment_type, *leave_date;
 	const char *id_enc, *id_hash, *id_masked, *birth, *sex;
+	/* a paper contract (纸质劳动合同) on file: start, end (NULL: open-ended) */
+	const char *paper_start, *paper_end;
 	char sexbuf[2];
 } hx_worker_row;
 /* Checks body (creating: all required fields) into row; arena strings. */

@@ -39,6 +39,7 @@ int hx_registry_phone_ok(const char *phone);
 #define W_COLS \
 	"w.id AS id, w.enterprise_id AS enterprise_id, e.name AS enterprise_name, w.name AS name, w.id_enc AS id_enc, w.id_masked AS id_masked, w.sex AS sex," \
 	" w.birth_date AS birth_date, w.phone AS phone, w.hire_date AS hire_date, w.job AS job, w.employment_type AS employment_type, w.leave_date AS leave_date, w.is_demo AS is_demo," \
+	" w.paper_contract_start AS paper_contract_start, w.paper_contract_end AS paper_contract_end," \
 	" w.created_at AS created_at, w.updated_at AS updated_at"
 #define W_FROM " FROM workers w JOIN enterprises e ON e.id = w.enterprise_id"
 
@@ -87,6 +88,8 @@ static json_t *worker_json(hx_ctx *c, const hx_rows *r, int i)
 	json_object_set_new(o, "employment_type", json_string(et));
 	json_object_set_new(o, "employment_type_name", hx_json_str_or_null(etype_name(et)));
 	json_object_set_new(o, "leave_date", hx_json_str_or_null(hx_rows_get(r, i, "leave_date")));
+	json_object_set_new(o, "paper_contract_start", hx_json_str_or_null(hx_rows_get(r, i, "paper_contract_start")));
+	json_object_set_new(o, "paper_contract_end", hx_json_str_or_null(hx_rows_get(r, i, "paper_contract_end")));
 	json_object_set_new(o, "is_demo", json_boolean(hx_rows_int(r, i, "is_demo")));
 	json_object_set_new(o, "created_at", json_string(hx_rows_get(r, i, "created_at")));
 	json_object_set_new(o, "updated_at", json_string(hx_rows_get(r, i, "updated_at")));
@@ -220,7 +223,24 @@ int hx_registry_worker_check(hx_worker_row *row, hx_ctx *c, json_t *body, int cr
 			return rc;
 		row->leave_date = present ? s : NULL;
 	}
+	/* A paper contract on file counts toward the written-contract rate
+	 * (劳动合同法 第十条: written, on paper or electronically). */
+	if (json_object_get(body, "paper_contract_start")) {
+		if ((rc = hx_json_get_date(&s, &present, body, "paper_contract_start", "纸质合同起始日期", 0, err)))
+			return rc;
+		row->paper_start = present ? s : NULL;
+	}
+	if (json_object_get(body, "paper_contract_end")) {
+		if ((rc = hx_json_get_date(&s, &present, body, "paper_contract_end", "纸质合同终止日期", 0, err)))
+			return rc;
+		row->paper_end = present ? s : NULL;
+	}
 	/* Cross-field rules. */
+	if (row->paper_end && !row->paper_start)
+		return hx_err_set(err, HX_EINVAL, "paper_contract_start_required", "paper_contract_start",
+				  "填写纸质合同终止日期时，应同时填写起始日期");
+	if (row->paper_start && row->paper_end && strcmp(row->paper_end, row->paper_start) < 0)
+		return hx_err_set(err, HX_EINVAL, "bad_date", "paper_contract_end", "纸质合同终止日期不能早于起始日期");
 	if (row->birth && row->hire_date) {
 		int age = hx_age_on(row->birth, row->hire_date);
 		if (age < 16)
@@ -244,13 +264,14 @@ int hx_registry_worker_insert(long long *id, hx_ctx *c, const hx_worker_row *w, 
 			hx_p_text(w->id_hash), hx_p_text(w->id_masked), hx_p_text(w->sex),
 			hx_p_text(w->birth), hx_p_text(w->phone), hx_p_text(w->hire_date), hx_p_text(w->job),
 			hx_p_text(w->employment_type), hx_p_text(w->leave_date), hx_p_int(demo),
-			hx_p_text(now), hx_p_text(now)};
+			hx_p_text(now), hx_p_text(now), hx_p_text(w->paper_start), hx_p_text(w->paper_end)};
 	int rc = hx_db_int(c->db, id,
 			   "INSERT INTO workers (enterprise_id, name, id_enc, id_hash, id_masked, sex,"
 			   " birth_date, phone, hire_date, job, employment_type, leave_date, is_demo,"
-			   " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			   " created_at, updated_at, paper_contract_start, paper_contract_end)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 			   " RETURNING id",
-			   p, 15, err);
+			   p, 17, err);
 	if (rc == HX_ECONFLICT)
 		return hx_err_set(err, HX_ECONFLICT, "duplicate_worker", "id_number",
 				  "该身份证号码已在本企业在职职工名册中（%s）", w->id_masked);
@@ -267,6 +288,8 @@ static json_t *audit_fields(const hx_worker_row *w)
 	json_object_set_new(o, "job", hx_json_str_or_null(w->job));
 	json_object_set_new(o, "employment_type", hx_json_str_or_null(w->employment_type));
 	json_object_set_new(o, "leave_date", hx_json_str_or_null(w->leave_date));
+	json_object_set_new(o, "paper_contract_start", hx_json_str_or_null(w->paper_start));
+	json_object_set_new(o, "paper_contract_end", hx_json_str_or_null(w->paper_end));
 	return o;
 }
 
@@ -333,7 +356,8 @@ int hx_registry_worker_update(json_t **out, hx_ctx *c, long long id, json_t *bod
 	hx_param q[] = {hx_p_int(id)};
 	if ((rc = hx_db_query(c->db, c->arena, &r,
 			      "SELECT enterprise_id, name, id_enc, id_hash, id_masked, sex, birth_date, phone,"
-			      " hire_date, job, employment_type, leave_date FROM workers WHERE id = ?",
+			      " hire_date, job, employment_type, leave_date, paper_contract_start, paper_contract_end"
+			      " FROM workers WHERE id = ?",
 			      q, 1, err)))
 		return rc;
 	hx_worker_row w = {
@@ -349,6 +373,8 @@ int hx_registry_worker_update(json_t **out, hx_ctx *c, long long id, json_t *bod
 		.id_masked = hx_rows_get(r, 0, "id_masked"),
 		.birth = hx_rows_get(r, 0, "birth_date"),
 		.sex = hx_rows_get(r, 0, "sex"),
+		.paper_start = hx_rows_get(r, 0, "paper_contract_start"),
+		.paper_end = hx_rows_get(r, 0, "paper_contract_end"),
 	};
 	hx_worker_row old = w;
 	if (json_object_get(body, "enterprise_id"))
@@ -360,12 +386,12 @@ int hx_registry_worker_update(json_t **out, hx_ctx *c, long long id, json_t *bod
 	hx_param p[] = {hx_p_text(w.name), hx_p_text(w.id_enc), hx_p_text(w.id_hash), hx_p_text(w.id_masked),
 			hx_p_text(w.sex), hx_p_text(w.birth), hx_p_text(w.phone), hx_p_text(w.hire_date),
 			hx_p_text(w.job), hx_p_text(w.employment_type), hx_p_text(w.leave_date),
-			hx_p_text(now), hx_p_int(id)};
+			hx_p_text(w.paper_start), hx_p_text(w.paper_end), hx_p_text(now), hx_p_int(id)};
 	rc = hx_db_exec(c->db,
 			"UPDATE workers SET name = ?, id_enc = ?, id_hash = ?, id_masked = ?, sex = ?,"
 			" birth_date = ?, phone = ?, hire_date = ?, job = ?, employment_type = ?,"
-			" leave_date = ?, updated_at = ? WHERE id = ?",
-			p, 13, NULL, err);
+			" leave_date = ?, paper_contract_start = ?, paper_contract_end = ?, updated_at = ? WHERE id = ?",
+			p, 15, NULL, err);
 	if (rc == HX_ECONFLICT)
 		return hx_err_set(err, HX_ECONFLICT, "duplicate_worker", "id_number",
 				  "该身份证号码已在本企业在职职工名册中");

@@ -108,6 +108,7 @@ struct hx_pdf_doc {
 	int page_used;
 	outline *outlines;
 	size_t noutlines;
+	char *footer_note; /* printed before "第 N 页 共 M 页" on every page */
 };
 
 /* ---- errors and setup ----------------------------------------------------- */
@@ -240,6 +241,7 @@ void hx_pdf_doc_free(hx_pdf_doc *d)
 	if (d->pctx)
 		g_object_unref(d->pctx);
 	free(d->title);
+	free(d->footer_note);
 	free(d);
 }
 
@@ -348,14 +350,15 @@ static void draw_line(cairo_t *cr, const tline *l, double x, double y_top_of_blo
 	pango_cairo_show_layout_line(cr, l->line);
 }
 
-/* Places a block's lines at x, breaking pages between lines. */
-static int flow_block(hx_pdf_doc *d, const tblock *b, double x)
+/* Places a block's lines at x, breaking pages between lines, and before
+ * line brk (when >= 0 and the page has something on it already). */
+static int flow_block_brk(hx_pdf_doc *d, const tblock *b, double x, int brk)
 {
 	double origin = 0; /* block coordinate at the top of this page's part */
 	double start = d->y;
 	for (int i = 0; i < b->nlines && !d->rc; i++) {
 		const tline *l = &b->lines[i];
-		if (start + (l->bottom - origin) > BODY_BOTTOM && d->page_used) {
+		if ((start + (l->bottom - origin) > BODY_BOTTOM || i == brk) && d->page_used) {
 			if (new_page(d))
 				break;
 			origin = l->top;
@@ -367,6 +370,11 @@ static int flow_block(hx_pdf_doc *d, const tblock *b, double x)
 		d->page_used = 1;
 	}
 	return d->rc;
+}
+
+static int flow_block(hx_pdf_doc *d, const tblock *b, double x)
+{
+	return flow_block_brk(d, b, x, -1);
 }
 
 /* ---- headings, paragraphs, space ------------------------------------------ */
@@ -426,6 +434,167 @@ int hx_pdf_paragraph(hx_pdf_doc *d, const char *text)
 		flow_block(d, &b, MARGIN_X);
 	d->y += 2.0 * PT_PER_MM;
 	block_free(&b);
+	return d->rc;
+}
+
+/* Where the last line of b would end if flowed from the current
+ * position (its bottom, on the page the flow reaches) and which line
+ * starts that page (0 when the block does not cross a page end). */
+static double flow_end(const hx_pdf_doc *d, const tblock *b, int *last_first)
+{
+	double origin = 0, start = d->y, end = d->y;
+	int used = d->page_used;
+	*last_first = 0;
+	for (int i = 0; i < b->nlines; i++) {
+		const tline *l = &b->lines[i];
+		if (start + (l->bottom - origin) > BODY_BOTTOM && used) {
+			origin = l->top;
+			start = BODY_TOP;
+			*last_first = i;
+		}
+		end = start + (l->bottom - origin);
+		used = 1;
+	}
+	return end;
+}
+
+int hx_pdf_paragraph_keep(hx_pdf_doc *d, const char *text, double keep_mm)
+{
+	if (check_text(d, text))
+		return d->rc;
+	if (!(keep_mm >= 0 && keep_mm <= 200))
+		return fail(d, HX_EINVAL, "pdf_bad_space", "%s", "保持间距应为0…200毫米");
+	tblock b;
+	if (block_make(d, &b, text, F_BODY, TEXT_W, PANGO_ALIGN_LEFT, 1))
+		return d->rc;
+	if (!need(d, b.nlines ? b.lines[0].bottom : 0)) {
+		int first = 0, brk = -1;
+		double end = flow_end(d, &b, &first);
+		/* what follows must fit below the paragraph's end with at least
+		 * two of its lines (all of a paragraph of up to three) on that
+		 * page; otherwise those lines start the next page */
+		int fits = end + 2.0 * PT_PER_MM + keep_mm * PT_PER_MM <= BODY_BOTTOM;
+		int tail = b.nlines - first;
+		if (!fits || (first > 0 && (tail < 2 || b.nlines <= 3)))
+			brk = b.nlines > 3 ? b.nlines - 2 : 0;
+		if (brk == 0 && d->page_used)
+			new_page(d);
+		flow_block_brk(d, &b, MARGIN_X, brk > 0 ? brk : -1);
+	}
+	d->y += 2.0 * PT_PER_MM;
+	block_free(&b);
+	return d->rc;
+}
+
+int hx_pdf_doc_footer_note(hx_pdf_doc *d, const char *text)
+{
+	if (check_text(d, text))
+		return d->rc;
+	if (text && strlen(text) > 200)
+		return fail(d, HX_EINVAL, "pdf_text_too_long", "%s", "页脚文字过长");
+	free(d->footer_note);
+	d->footer_note = text && *text ? strdup(text) : NULL;
+	if (text && *text && !d->footer_note)
+		return fail(d, HX_ENOMEM, "no_memory", "%s", "内存不足");
+	return 0;
+}
+
+/* ---- signature boxes ------------------------------------------------------- */
+
+#define SIGN_GAP (1.5 * PT_PER_MM)
+
+typedef struct sign_row {
+	size_t n;
+	double cw;                     /* column width */
+	tblock label[HX_PDF_SIGN_MAX], note[HX_PDF_SIGN_MAX];
+	double label_h, note_h, box_h; /* the tallest of each */
+} sign_row;
+
+static void sign_row_free(sign_row *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		block_free(&s->label[i]);
+		block_free(&s->note[i]);
+	}
+}
+
+static int sign_row_make(hx_pdf_doc *d, sign_row *s, const char *const *labels, const char *const *notes, size_t n,
+			 double box_mm)
+{
+	memset(s, 0, sizeof *s);
+	if (d->rc)
+		return d->rc;
+	if (n < 1 || n > HX_PDF_SIGN_MAX)
+		return fail(d, HX_EINVAL, "pdf_bad_columns", "签字栏应为1…%d栏", HX_PDF_SIGN_MAX);
+	if (!(box_mm >= 5 && box_mm <= 120))
+		return fail(d, HX_EINVAL, "pdf_bad_space", "%s", "签字框高度应为5…120毫米");
+	s->cw = TEXT_W / (double)n;
+	s->box_h = box_mm * PT_PER_MM;
+	for (size_t i = 0; i < n; i++) {
+		if (check_text(d, labels[i]) || check_text(d, notes ? notes[i] : NULL))
+			break;
+		if (block_make(d, &s->label[i], labels[i], F_KEY, s->cw - 2 * CELL_PAD_X, PANGO_ALIGN_LEFT, 0))
+			break;
+		if (block_make(d, &s->note[i], notes ? notes[i] : NULL, F_VALUE, s->cw - 2 * CELL_PAD_X, PANGO_ALIGN_LEFT,
+			       0)) {
+			block_free(&s->label[i]);
+			break;
+		}
+		s->n = i + 1;
+		s->label_h = fmax(s->label_h, s->label[i].h);
+		s->note_h = fmax(s->note_h, s->note[i].h);
+	}
+	if (d->rc)
+		sign_row_free(s);
+	return d->rc;
+}
+
+static double sign_row_height(const sign_row *s)
+{
+	return s->label_h + SIGN_GAP + s->box_h + SIGN_GAP + s->note_h;
+}
+
+int hx_pdf_sign_boxes_height(hx_pdf_doc *d, const char *const *labels, const char *const *notes, size_t n,
+			     double box_mm, double *mm)
+{
+	sign_row s;
+	*mm = 0;
+	if (sign_row_make(d, &s, labels, notes, n, box_mm))
+		return d->rc;
+	*mm = sign_row_height(&s) / PT_PER_MM;
+	sign_row_free(&s);
+	return 0;
+}
+
+int hx_pdf_sign_boxes(hx_pdf_doc *d, const char *const *labels, const char *const *notes, size_t n, double box_mm,
+		      hx_pdf_box *boxes)
+{
+	sign_row s;
+	if (sign_row_make(d, &s, labels, notes, n, box_mm))
+		return d->rc;
+	/* the row is never split: labels, boxes and notes on one page */
+	if (!need(d, sign_row_height(&s))) {
+		cairo_t *cr = d->cr;
+		double top = d->y;
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		for (size_t i = 0; i < s.n; i++) {
+			double x = MARGIN_X + s.cw * (double)i;
+			for (int k = 0; k < s.label[i].nlines; k++)
+				draw_line(cr, &s.label[i].lines[k], x, top);
+			double by = top + s.label_h + SIGN_GAP;
+			for (int k = 0; k < s.note[i].nlines; k++)
+				draw_line(cr, &s.note[i].lines[k], x, by + s.box_h + SIGN_GAP);
+			/* in PDF space: points from the bottom left corner */
+			boxes[i] = (hx_pdf_box){.page = (int)d->npages - 1,
+						.x0 = x,
+						.y0 = PAGE_H - (by + s.box_h),
+						.x1 = x + s.cw - 2 * CELL_PAD_X,
+						.y1 = PAGE_H - by};
+		}
+		d->y = top + sign_row_height(&s) + 2.0 * PT_PER_MM;
+		d->page_used = 1;
+	}
+	sign_row_free(&s);
 	return d->rc;
 }
 
@@ -979,8 +1148,11 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data, unsig
 
 static void footer(hx_pdf_doc *d, cairo_t *cr, size_t page)
 {
-	char text[64];
-	snprintf(text, sizeof text, "第 %zu 页 共 %zu 页", page, d->npages);
+	char text[320];
+	if (d->footer_note)
+		snprintf(text, sizeof text, "%s    第 %zu 页 共 %zu 页", d->footer_note, page, d->npages);
+	else
+		snprintf(text, sizeof text, "第 %zu 页 共 %zu 页", page, d->npages);
 	tblock b;
 	if (block_make(d, &b, text, F_FOOTER, TEXT_W, PANGO_ALIGN_CENTER, 0))
 		return;

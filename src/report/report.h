@@ -174,6 +174,37 @@ int hx_pdf_big_text(hx_pdf_doc *doc, const char *text, double size_pt);
 int hx_pdf_radar(hx_pdf_doc *doc, const char *title, size_t n, const char *const *labels,
 		 const double *values, double max);
 
+/* A paragraph (as hx_pdf_paragraph) that keeps its end with the keep_mm
+ * that follow it: when they would not fit below it on its page, its last
+ * two lines (the whole paragraph when shorter than three) start the next
+ * page. A contract's last clause keeps the signature block from standing
+ * alone on the last page. keep_mm 0…200. */
+int hx_pdf_paragraph_keep(hx_pdf_doc *doc, const char *text, double keep_mm);
+
+/* Text printed before "第 N 页 共 M 页" in every page's footer (a
+ * document number: "合同编号：…"); at most 200 bytes, NULL or "" for none. */
+int hx_pdf_doc_footer_note(hx_pdf_doc *doc, const char *text);
+
+#define HX_PDF_SIGN_MAX 4
+
+/* Where a box landed: page (0-based) and rectangle in PDF user space
+ * (points, origin at the page's bottom left corner), as a /Rect. */
+typedef struct hx_pdf_box {
+	int page;
+	double x0, y0, x1, y1;
+} hx_pdf_box;
+
+/* A row of signature places (签字盖章处): n (1…HX_PDF_SIGN_MAX) columns
+ * side by side, each its label, an empty box box_mm (5…120) high the
+ * column's width, and its note below (notes may be NULL; an entry NULL).
+ * The row is never split across pages. boxes[0..n) get where the boxes
+ * are, for the signatures' appearances. The _height variant measures the
+ * row (mm) without placing it. */
+int hx_pdf_sign_boxes(hx_pdf_doc *doc, const char *const *labels, const char *const *notes, size_t n, double box_mm,
+		      hx_pdf_box *boxes);
+int hx_pdf_sign_boxes_height(hx_pdf_doc *doc, const char *const *labels, const char *const *notes, size_t n,
+			     double box_mm, double *mm);
+
 /* Lays out the footers and writes the PDF: *out (malloc'd, free()) gets
  * the file, *outlen its size (at most HX_PDF_MAX_BYTES, else HX_ETOOBIG).
  * Returns the document's first error instead, if any. A document is

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "tsa.h"
 
@@ -46,6 +47,9 @@
 #define CMS_READ_MAX ((size_t)1 << 20) /* a /Contents read when verifying */
 #define UPDATE_SLACK ((size_t)1 << 20) /* an update's size beyond /Contents */
 #define BR_TEXT 34             /* "0 " and three 10-wide numbers, spaced */
+#define AP_PIXELS_MAX (2048 * 2048) /* pixels of a signature's appearance image */
+#define AP_SIDE_MAX 4096       /* its width or height */
+#define PAGE_INDEX_MAX 100000  /* pages walked looking for the widget's page */
 
 /* ---- OIDs (DER content octets) -------------------------------------------- */
 
@@ -1332,6 +1336,57 @@ static int read_form(doc *dc)
 	return 0;
 }
 
+/* Page idx (0-based) of the page tree under node: the /Count of each
+ * /Pages node says whether the page is inside it. *left counts down the
+ * pages still to pass. 1 when found (dc->page_ref and dc->page set). */
+static int page_find(doc *dc, val node, long long *left, int depth)
+{
+	reader *d = &dc->d;
+	val kids, type, kid, count;
+	size_t i = 0;
+	int r;
+	if (depth > DEPTH_MAX || node.t != V_REF)
+		return -1;
+	val ref = node;
+	if (resolve(d, &node) || node.t != V_DICT || dict_get(d, &node, "Type", &type) < 0)
+		return -1;
+	if (!name_is(d, &type, "Pages")) {
+		if ((*left)-- > 0)
+			return 0;
+		dc->page_ref = ref;
+		dc->page = node;
+		return 1;
+	}
+	if (dict_get(d, &node, "Kids", &kids) != 1 || resolve(d, &kids) || kids.t != V_ARRAY)
+		return -1;
+	while ((r = arr_next(d, &kids, &i, &kid)) == 1) {
+		val k = kid;
+		if (++dc->visits > PAGE_INDEX_MAX)
+			return -1;
+		/* a whole /Pages subtree before the page is passed by its /Count */
+		if (k.t == V_REF && !resolve(d, &k) && k.t == V_DICT && dict_get(d, &k, "Type", &type) == 1 &&
+		    name_is(d, &type, "Pages") && dict_get(d, &k, "Count", &count) == 1 && count.t == V_INT &&
+		    count.n >= 0 && count.n <= *left) {
+			*left -= count.n;
+			continue;
+		}
+		if ((r = page_find(dc, kid, left, depth + 1)) != 0)
+			return r;
+	}
+	return r < 0 ? -1 : 0;
+}
+
+static int nth_page(doc *dc, long long idx)
+{
+	val node;
+	long long left = idx;
+	dc->why = "页面树无效或签名框所在页不存在";
+	if (idx < 0 || dict_get(&dc->d, &dc->cat, "Pages", &node) != 1 || page_find(dc, node, &left, 0) != 1)
+		return -1;
+	/* the update rewrites both: they must be two objects */
+	return dc->page_ref.n == dc->cat_ref.n ? -1 : 0;
+}
+
 /* The first page: /Kids[0] down the page tree from the Catalog's /Pages. */
 static int first_page(doc *dc)
 {
@@ -1383,7 +1438,10 @@ typedef struct update {
 	const char *field, *name, *reason;
 	char mdate[24];    /* "D:YYYYMMDDHHmmSSZ" */
 	long long sig_num; /* the signature dictionary; the field is sig_num + 1 */
-	upd_obj obj[4];
+	/* a visible widget: its appearance (sig_num + 2), the image (+ 3)
+	 * and the image's alpha (+ 4), compressed */
+	const hx_pades_appearance *ap;
+	upd_obj obj[8];
 	size_t nobj;
 	size_t br_off, contents_off; /* in the output */
 } update;
@@ -1543,15 +1601,123 @@ static void put_sig_dict(buf *o, update *u)
 	buf_puts(o, "\n>>\nendobj\n");
 }
 
-/* The signature field and its widget in one dictionary, invisible
- * (/Rect of zero size, /F Print|Locked). */
+/* The signature field and its widget in one dictionary (/F Print|Locked):
+ * invisible (/Rect of zero size), or at the appearance's rectangle with
+ * the appearance as its normal look (/AP /N). */
 static void put_widget(buf *o, const doc *dc, update *u)
 {
 	obj_begin(o, u, u->sig_num + 1, 0);
 	buf_puts(o, "\n/Type /Annot\n/Subtype /Widget\n/FT /Sig\n/T ");
 	put_literal(o, u->field);
-	buf_printf(o, "\n/V %lld 0 R\n/Rect [0 0 0 0]\n/F 132\n/P %lld %lld R\n>>\nendobj\n", u->sig_num,
-		   dc->page_ref.n, dc->page_ref.gen);
+	buf_printf(o, "\n/V %lld 0 R", u->sig_num);
+	if (u->ap)
+		buf_printf(o, "\n/Rect [%.2f %.2f %.2f %.2f]\n/AP << /N %lld 0 R >>", u->ap->rect[0], u->ap->rect[1],
+			   u->ap->rect[2], u->ap->rect[3], u->sig_num + 2);
+	else
+		buf_puts(o, "\n/Rect [0 0 0 0]");
+	buf_printf(o, "\n/F 132\n/P %lld %lld R\n>>\nendobj\n", dc->page_ref.n, dc->page_ref.gen);
+}
+
+static void put_stream_obj(buf *o, update *u, long long num, const char *dict, const unsigned char *data, size_t n)
+{
+	obj_begin(o, u, num, 0);
+	buf_puts(o, "\n");
+	buf_puts(o, dict);
+	buf_printf(o, "\n/Length %zu\n>>\nstream\n", n);
+	buf_put(o, data, n);
+	buf_puts(o, "\nendstream\nendobj\n");
+}
+
+/* The appearance: a form XObject the size of the widget that paints the
+ * image over all of it; the image (DeviceRGB) with its alpha as /SMask,
+ * both FlateDecode. No fonts: whatever text the look has is in the image. */
+static void put_appearance(buf *o, update *u)
+{
+	const hx_pades_appearance *ap = u->ap;
+	double w = ap->rect[2] - ap->rect[0], h = ap->rect[3] - ap->rect[1];
+	char content[128], dict[256];
+	int n = snprintf(content, sizeof content, "q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q", w, h);
+	snprintf(dict, sizeof dict,
+		 "/Type /XObject\n/Subtype /Form\n/BBox [0 0 %.2f %.2f]\n/Resources << /XObject << /Im0 %lld 0 R >> >>", w,
+		 h, u->sig_num + 3);
+	put_stream_obj(o, u, u->sig_num + 2, dict, (const unsigned char *)content, (size_t)n);
+	snprintf(dict, sizeof dict,
+		 "/Type /XObject\n/Subtype /Image\n/Width %d\n/Height %d\n/ColorSpace /DeviceRGB\n/BitsPerComponent 8"
+		 "\n/Filter /FlateDecode\n/SMask %lld 0 R",
+		 ap->width, ap->height, u->sig_num + 4);
+	put_stream_obj(o, u, u->sig_num + 3, dict, ap->rgb_z, ap->rgb_zlen);
+	snprintf(dict, sizeof dict,
+		 "/Type /XObject\n/Subtype /Image\n/Width %d\n/Height %d\n/ColorSpace /DeviceGray\n/BitsPerComponent 8"
+		 "\n/Filter /FlateDecode",
+		 ap->width, ap->height);
+	put_stream_obj(o, u, u->sig_num + 4, dict, ap->alpha_z, ap->alpha_zlen);
+}
+
+static int deflate_plane(unsigned char **out, size_t *outlen, const unsigned char *in, size_t n)
+{
+	uLongf zl = compressBound((uLong)n);
+	unsigned char *z = malloc(zl);
+	if (!z || compress2(z, &zl, in, (uLong)n, 6) != Z_OK) {
+		free(z);
+		return -1;
+	}
+	*out = z;
+	*outlen = zl;
+	return 0;
+}
+
+#define AP_STREAM_MAX ((size_t)8 << 20) /* bytes of one compressed plane */
+
+int hx_pades_image_encode(unsigned char **rgb_z, size_t *rgb_zlen, unsigned char **alpha_z, size_t *alpha_zlen,
+			  const unsigned char *rgba, int width, int height, hx_err *err)
+{
+	unsigned char *rgb = NULL, *alpha = NULL;
+	int rc = 0;
+	*rgb_z = *alpha_z = NULL;
+	*rgb_zlen = *alpha_zlen = 0;
+	if (!rgba || width < 1 || height < 1 || width > AP_SIDE_MAX || height > AP_SIDE_MAX ||
+	    (long long)width * height > AP_PIXELS_MAX)
+		return hx_err_set(err, HX_EINVAL, "bad_appearance", "appearance", "签名外观图像的尺寸无效");
+	size_t n = (size_t)width * (size_t)height;
+	rgb = malloc(3 * n);
+	alpha = malloc(n);
+	if (!rgb || !alpha) {
+		rc = no_memory(err);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		alpha[i] = rgba[4 * i + 3];
+		if (alpha[i] || i % (size_t)width == 0)
+			memcpy(rgb + 3 * i, rgba + 4 * i, 3);
+		else
+			memcpy(rgb + 3 * i, rgb + 3 * (i - 1), 3);
+	}
+	if (deflate_plane(rgb_z, rgb_zlen, rgb, 3 * n) || deflate_plane(alpha_z, alpha_zlen, alpha, n)) {
+		free(*rgb_z);
+		*rgb_z = NULL;
+		rc = no_memory(err);
+	}
+done:
+	free(rgb);
+	free(alpha);
+	return rc;
+}
+
+/* Checks the appearance before it goes into the update. */
+static int appearance_check(update *u, const hx_pades_appearance *ap, hx_err *err)
+{
+	if (!ap)
+		return 0;
+	double w = ap->rect[2] - ap->rect[0], h = ap->rect[3] - ap->rect[1];
+	if (ap->page < 0 || ap->page > PAGE_INDEX_MAX || !(w >= 1 && w <= 14400) || !(h >= 1 && h <= 14400) ||
+	    !(ap->rect[0] >= -14400 && ap->rect[0] <= 14400) || !(ap->rect[1] >= -14400 && ap->rect[1] <= 14400))
+		return hx_err_set(err, HX_EINVAL, "bad_appearance", "appearance", "签名外观的页码或位置无效");
+	if (ap->width < 1 || ap->height < 1 || ap->width > AP_SIDE_MAX || ap->height > AP_SIDE_MAX ||
+	    (long long)ap->width * ap->height > AP_PIXELS_MAX || !ap->rgb_z || !ap->alpha_z || !ap->rgb_zlen ||
+	    !ap->alpha_zlen || ap->rgb_zlen > AP_STREAM_MAX || ap->alpha_zlen > AP_STREAM_MAX)
+		return hx_err_set(err, HX_EINVAL, "bad_appearance", "appearance", "签名外观图像的尺寸无效");
+	u->ap = ap;
+	return 0;
 }
 
 /* The Catalog again, with /AcroForm inline: the old form's entries, its
@@ -1574,7 +1740,7 @@ static int put_catalog(buf *o, doc *dc, update *u)
 	return 0;
 }
 
-/* The first page again, with the widget added to its /Annots. */
+/* The widget's page again, with the widget added to its /Annots. */
 static int put_page(buf *o, doc *dc, update *u)
 {
 	static const char *const skip[] = {"Annots", NULL};
@@ -1611,7 +1777,8 @@ static void put_xref(buf *o, doc *dc, update *u)
 		for (; i < j; i++)
 			buf_printf(o, "%010zu %05lld n \n", u->obj[i].off, u->obj[i].gen);
 	}
-	buf_printf(o, "trailer\n<<\n/Size %lld\n/Root %lld %lld R", u->sig_num + 2, dc->cat_ref.n, dc->cat_ref.gen);
+	buf_printf(o, "trailer\n<<\n/Size %lld\n/Root %lld %lld R", u->sig_num + (u->ap ? 5 : 2), dc->cat_ref.n,
+		   dc->cat_ref.gen);
 	if (dict_get(d, &d->trailer, "Info", &info) == 1) {
 		buf_puts(o, "\n/Info ");
 		put_raw(o, d, &info);
@@ -1637,6 +1804,8 @@ static int write_update(buf *o, doc *dc, update *u)
 		buf_puts(o, "\n");
 	put_sig_dict(o, u);
 	put_widget(o, dc, u);
+	if (u->ap)
+		put_appearance(o, u);
 	if (put_catalog(o, dc, u) || put_page(o, dc, u))
 		return -1;
 	put_xref(o, dc, u);
@@ -1662,6 +1831,13 @@ static int seal_range(buf *o, const update *u, unsigned char digest[32])
 int hx_pades_prepare(hx_pades_prep *out, const unsigned char *pdf, size_t len, const char *field_name,
 		     const char *signer_name, const char *reason, const char *signing_time, hx_err *err)
 {
+	return hx_pades_prepare_visible(out, pdf, len, field_name, signer_name, reason, signing_time, NULL, err);
+}
+
+int hx_pades_prepare_visible(hx_pades_prep *out, const unsigned char *pdf, size_t len, const char *field_name,
+			     const char *signer_name, const char *reason, const char *signing_time,
+			     const hx_pades_appearance *ap, hx_err *err)
+{
 	doc dc;
 	update u;
 	buf o;
@@ -1669,13 +1845,20 @@ int hx_pades_prepare(hx_pades_prep *out, const unsigned char *pdf, size_t len, c
 	memset(out, 0, sizeof *out);
 	memset(&dc, 0, sizeof dc);
 	memset(&u, 0, sizeof u);
-	buf_init(&o, len + 2 * (size_t)HX_PADES_CMS_MAX + UPDATE_SLACK);
+	buf_init(&o, 0);
 	if (len > HX_PADES_PDF_MAX)
 		return hx_err_set(err, HX_ETOOBIG, "pdf_too_big", "pdf", "PDF 文件过大（%zu 字节，上限 %zu）", len,
 				  HX_PADES_PDF_MAX);
 	if ((rc = check_args(&u, field_name, signer_name, reason, signing_time, err)) ||
-	    (rc = doc_open(&dc, pdf, len, 1, err)) || (rc = name_unique(&dc, field_name, err)))
+	    (rc = appearance_check(&u, ap, err)))
 		goto done;
+	buf_init(&o, len + 2 * (size_t)HX_PADES_CMS_MAX + UPDATE_SLACK + (ap ? ap->rgb_zlen + ap->alpha_zlen : 0));
+	if ((rc = doc_open(&dc, pdf, len, 1, err)) || (rc = name_unique(&dc, field_name, err)))
+		goto done;
+	if (ap && nth_page(&dc, ap->page)) {
+		rc = bad_pdf(err, dc.why);
+		goto done;
+	}
 	if (write_update(&o, &dc, &u)) {
 		rc = bad_pdf(err, "无法改写文档目录或页面");
 		goto done;

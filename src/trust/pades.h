@@ -53,6 +53,36 @@ int hx_pades_prepare(hx_pades_prep *out, const unsigned char *pdf, size_t len, c
 		     const char *signer_name, const char *reason, const char *signing_time, hx_err *err);
 void hx_pades_prep_free(hx_pades_prep *p);
 
+/* A signature's visible look (签章外观): an image drawn over rect on page
+ * (0-based) — a seal, a handwritten name, with its date — so PDF readers
+ * show the signature where the document says the party signs. */
+typedef struct hx_pades_appearance {
+	int page;
+	double rect[4]; /* x0 y0 x1 y1 in the page's user space (points) */
+	int width, height; /* of the image, at most 4096 each, 2048 * 2048 in all */
+	/* its colour (DeviceRGB) and alpha (DeviceGray) planes, 8 bits,
+	 * zlib-compressed as the PDF stores them (hx_pades_image_encode) */
+	const unsigned char *rgb_z, *alpha_z;
+	size_t rgb_zlen, alpha_zlen;
+} hx_pades_appearance;
+
+/* Compresses an image for hx_pades_appearance: rgba is width * height
+ * pixels R G B A (not premultiplied), top row first. *rgb_z and *alpha_z
+ * are malloc'd. The colour under fully transparent pixels is made the
+ * same as its left neighbour's (it is never seen), which compresses the
+ * colour plane of a seal or a signature to almost nothing. */
+int hx_pades_image_encode(unsigned char **rgb_z, size_t *rgb_zlen, unsigned char **alpha_z, size_t *alpha_zlen,
+			  const unsigned char *rgba, int width, int height, hx_err *err);
+
+/* hx_pades_prepare with the widget made visible when ap is not NULL: its
+ * /Rect is ap->rect on page ap->page (whose /Annots gets it), its normal
+ * appearance (/AP /N) a form XObject painting the image (FlateDecode, the
+ * alpha as /SMask). HX_EINVAL "bad_appearance" for a bad page number,
+ * rectangle or image size; "bad_pdf" when the page does not exist. */
+int hx_pades_prepare_visible(hx_pades_prep *out, const unsigned char *pdf, size_t len, const char *field_name,
+			     const char *signer_name, const char *reason, const char *signing_time,
+			     const hx_pades_appearance *ap, hx_err *err);
+
 /* The DER SignedAttributes (a SET OF Attribute, tag 0x31) for a document
  * digest: content-type id-data, message-digest, and ESS
  * signing-certificate-v2 naming cert_der by its SHA-256 (PAdES B-B; no

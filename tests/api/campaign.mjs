@@ -192,7 +192,7 @@ test('the contract module gives the written-contract rate once the enterprise us
   await signedContract(admin, hr, e.id, w1)
   let d = (await hr.get('/api/v1/applications/' + app.id)).json
   eq(metric(d).source, 'contract', 'from the contract module'); eq(metric(d).value, 0.5, '1 of 2')
-  eq(metric(d).note, '平台电子合同：在职2人，已签订书面劳动合同1人（50.0%）', 'the figures in the note')
+  eq(metric(d).note, '应签订书面劳动合同2人：电子1人、纸质0人、未签1人，签订率50.0%', 'the figures in the note')
   eq(crit(d, '1.1'), 0, 'below 100%: no points for 1.1')
   eq(d.score.items.find((i) => i.id === '1').score, 0, 'below 95% zeroes item 1')
   // a contract sent but not yet signed does not count
@@ -206,7 +206,7 @@ test('the contract module gives the written-contract rate once the enterprise us
   r = await rev.req('PUT', `/api/v1/applications/${app.id}/metrics/contract_signing_rate`, { value: 1, reason: '另有纸质合同1份，已核验' })
   eq(r.status, 200, 'override ' + JSON.stringify(r.json))
   eq(metric(r.json).source, 'override', 'override'); eq(metric(r.json).value, 1, 'value'); eq(metric(r.json).reason, '另有纸质合同1份，已核验', 'reason')
-  eq(metric(r.json).note, '平台电子合同：在职2人，已签订书面劳动合同1人（50.0%）', 'the platform figures beside the override')
+  eq(metric(r.json).note, '应签订书面劳动合同2人：电子1人、纸质0人、未签1人，签订率50.0%', 'the platform figures beside the override')
   eq(crit(r.json, '1.1'), 5, 'the override scores')
   eq((await admin.get(`/api/v1/audit?object_type=rating_application&object_id=${app.id}&action=override`)).json.total, 1, 'logged')
   // an enterprise that has not used the platform's contracts keeps its own figure

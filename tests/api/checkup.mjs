@@ -195,10 +195,10 @@ test('the written-contract item is answered from the platform\'s contracts once 
   await signedContract(admin, hr, a.e.id, w1)
   let ans = await answer()
   eq(ans.result, 'risk', 'one of two active workers without a signed contract'); eq(ans.auto, true, 'from the platform')
-  eq(ans.note, '平台电子合同：在职2人，已签订书面劳动合同1人（50.0%）', 'the figures in the note')
+  eq(ans.note, '应签订书面劳动合同2人：电子1人、纸质0人、未签1人，签订率50.0%', 'the figures in the note')
   await signedContract(admin, hr, a.e.id, w2)
   ans = await answer()
-  eq(ans.result, 'pass', 'all signed'); eq(ans.note, '平台电子合同：在职2人，已签订书面劳动合同2人（100.0%）', 'note')
+  eq(ans.result, 'pass', 'all signed'); eq(ans.note, '应签订书面劳动合同2人：电子2人、纸质0人、未签0人，签订率100.0%', 'note')
   // the inspector's own answer wins over the platform's
   let r = await a.insp.req('PUT', `/api/v1/checkup/checks/${a.check.id}/answers`, { [contractItem.id]: { result: 'risk', note: '现场发现1名未登记人员无合同' } })
   eq(r.status, 200, 'saved'); eq(r.json.answers[contractItem.id].auto, false, 'the inspector\'s'); eq(r.json.answers[contractItem.id].result, 'risk', 'risk')
@@ -212,7 +212,7 @@ test('the written-contract item is answered from the platform\'s contracts once 
   r = await b.insp.post(`/api/v1/checkup/checks/${b.check.id}/finish`)
   eq(r.status, 200, 'finish ' + JSON.stringify(r.json)); eq(r.json.check.grade, 'A', 'no risk')
   ans = (await b.insp.get('/api/v1/checkup/checks/' + b.check.id)).json.answers[contractItem.id]
-  eq(ans.result, 'pass', 'recorded'); eq(ans.auto, true, 'as the platform\'s'); eq(ans.note, '平台电子合同：在职1人，已签订书面劳动合同1人（100.0%）', 'note')
+  eq(ans.result, 'pass', 'recorded'); eq(ans.auto, true, 'as the platform\'s'); eq(ans.note, '应签订书面劳动合同1人：电子1人、纸质0人、未签0人，签订率100.0%', 'note')
 })
 
 test('a server killed while an inspector saves leaves no half-written answers', async () => {

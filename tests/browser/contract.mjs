@@ -19,6 +19,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ADMIN_PASSWORD, ADMIN_USER, Api, AssertionError, BASE, admin, assert, daysFromNow, fillDate, idNumber, login, makeUser, runSuite, sel, sleep, today, uniq, usccSeries } from './lib.mjs'
+// the PNG writer (a handwritten name for API signing) and reader (pages
+// rendered by pdftoppm) of the API suite's visible-signature tests
+import { handwriting, readPng } from '../api/contract.d/visible.mjs'
 
 // A taller phone than the other suites', taking downloads.
 const PHONE = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, acceptDownloads: true }
@@ -251,14 +254,34 @@ async function worker_signs_on_phone({ open }) {
 
   await page.locator(sel('step-sign')).waitFor()
   await noHorizontalScroll(page, 'sign')
+  // an empty signature pad is refused before anything is sent
+  await page.locator(sel('sign-submit')).click()
+  const err = page.locator(sel('sign-error-text'))
+  await err.waitFor()
+  assert((await err.innerText()).includes('请先在签名框内手写您的姓名'), `empty pad: ${await err.innerText()}`)
+  assert(await page.locator(sel('step-sign')).isVisible(), 'still on the sign step')
+  // the worker writes a name: strokes with the mouse across the pad
+  const pad = await page.locator(sel('sign-pad')).boundingBox()
+  assert(pad && pad.width > 200 && pad.height > 100, `the pad: ${JSON.stringify(pad)}`)
+  const strokes = [[0.12, 0.3, 0.3, 0.75], [0.32, 0.25, 0.45, 0.8], [0.5, 0.7, 0.68, 0.2], [0.72, 0.35, 0.9, 0.7]]
+  for (const [x0, y0, x1, y1] of strokes) {
+    await page.mouse.move(pad.x + x0 * pad.width, pad.y + y0 * pad.height)
+    await page.mouse.down()
+    for (let i = 1; i <= 12; i++)
+      await page.mouse.move(pad.x + (x0 + (x1 - x0) * i / 12) * pad.width, pad.y + (y0 + (y1 - y0) * i / 12) * pad.height)
+    await page.mouse.up()
+  }
   await page.locator(sel('sign-submit')).click()
   await page.locator(sel('step-done')).waitFor({ timeout: 30000 })
   await noHorizontalScroll(page, 'done')
 
   S.workerState = await page.context().storageState()
   const k = await (await admin()).get(`/contracts/${id}`)
+  assert(/^\d{6}-\d{4}-\d{6}$/.test(k.number || ''), `the contract number: ${k.number}`)
   assert(k.status === 'signing' || k.pending, `after the worker: ${k.status}`)
   assert((k.signatures || []).some((s) => s.party === 'worker'), 'a worker signature is recorded')
+  const ev = (k.evidence || []).find((e) => e.kind === 'signed' && JSON.stringify(e).includes('"worker"'))
+  assert(ev && /"handwriting_sha256":"[0-9a-f]{64}"/.test(JSON.stringify(ev)), `the handwriting in the evidence: ${JSON.stringify(ev)}`)
 }
 
 // The HR signs for the enterprise with a key made in this browser; then the
@@ -277,6 +300,9 @@ async function hr_signs_and_pdf_verifies({ open }) {
   const page = await open()
   await login(page, hr.username, hr.password)
   await page.goto(`${BASE}/contracts/${id}`)
+  const no = page.locator(sel('contract-number'))
+  await no.waitFor()
+  assert(/^\d{6}-\d{4}-\d{6}$/.test((await no.innerText()).trim()), `the number on the page: ${await no.innerText()}`)
   const sign = page.locator(sel('contract-sign'))
   await sign.waitFor()
   await page.waitForFunction((el) => !el.disabled, await sign.elementHandle())
@@ -341,6 +367,24 @@ async function hr_signs_and_pdf_verifies({ open }) {
     })
     assert(/Total document signed/.test(sigs[sigs.length - 1]) && !/Not total document signed/.test(sigs[sigs.length - 1]),
       `the last signature does not cover the whole document:\n${sigs[sigs.length - 1]}`)
+    // the signatures are seen where the parties sign: the seal's red at
+    // 甲方（盖章）, the handwritten strokes at 乙方（签字）
+    const boxes = (await a.get(`/contracts/${id}`)).sign_boxes
+    assert(boxes && boxes.enterprise && boxes.worker, `sign boxes: ${JSON.stringify(boxes)}`)
+    const look = (party, pred) => {
+      const b = boxes[party]
+      execFileSync('pdftoppm', ['-r', '72', '-png', '-f', String(b.page + 1), '-l', String(b.page + 1), pdf, path.join(dir, party)])
+      const img = readPng(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((n) => n.startsWith(party) && n.endsWith('.png')))))
+      const [x0, y0, x1, y1] = b.rect
+      let n = 0
+      for (let y = Math.ceil(img.h - y1); y < Math.floor(img.h - y0); y++)
+        for (let x = Math.ceil(x0); x < Math.floor(x1); x++) if (pred(...img.px(x, y))) n++
+      return n
+    }
+    const red = look('enterprise', (r, g, b) => r > 180 && g < 90 && b < 100)
+    assert(red > 300, `the seal's red at 甲方（盖章）: ${red} pixels`)
+    const dark = look('worker', (r, g, b) => r < 90 && g < 90 && b < 90)
+    assert(dark > 100, `the handwriting at 乙方（签字）: ${dark} pixels`)
   } finally {
     if (process.env.HEXIE_KEEP_PDF) console.log(`  kept ${dir}`)
     else fs.rmSync(dir, { recursive: true, force: true })
@@ -537,7 +581,7 @@ async function workerSignsViaApi(token) {
   const spki = Buffer.from(await subtle.exportKey('spki', pair.publicKey)).toString('base64')
   const proof = Buffer.from(await subtle.sign(ALG, pair.privateKey, Buffer.from('hexie-enrol:' + spki))).toString('base64')
   const cert = await call('POST', '/certificate', { spki, proof })
-  const prep = await call('POST', '/prepare', { cert_serial: cert.serial })
+  const prep = await call('POST', '/prepare', { cert_serial: cert.serial, handwriting: handwriting().toString('base64') })
   const signature = Buffer.from(await subtle.sign(ALG, pair.privateKey, Buffer.from(prep.to_sign, 'base64'))).toString('base64')
   await call('POST', '/sign', { signature_id: prep.signature_id, signature })
   return cookie.slice('hx_signer='.length)
@@ -568,6 +612,17 @@ async function oversight_pages({ open }) {
   assert(open_.total >= 1 && open_.items.every((c) => c.status === 'sent' || c.status === 'signing'), 'open contracts')
   await page.goto(BASE + '/')
   await page.locator(sel('stat-contract-rate'), { hasText: `${(rates.total.rate * 100).toFixed(1)}%` }).waitFor()
+  // the rate names its parts (electronic, paper, unsigned)
+  await page.locator(sel('stat-contract-rate-parts'), { hasText: `电子 ${rates.total.electronic}、纸质 ${rates.total.paper}、未签 ${rates.total.unsigned}` }).waitFor()
+  // a county admin on an open contract: no sign or seal button (only the
+  // enterprise's own HR signs or seals), and the warning that the links point
+  // at this machine (no HEXIE_PUBLIC_URL on the test server)
+  const mineOpen = open_.items.find((c) => !c.enterprise_signed_at) || open_.items[0]
+  await page.goto(`${BASE}/contracts/${mineOpen.id}`)
+  await page.locator(sel('contract-link-local'), { hasText: 'HEXIE_PUBLIC_URL' }).waitFor()
+  if (!mineOpen.enterprise_signed_at) await page.locator(sel('contract-sign-hr-only')).waitFor()
+  assert(await page.locator(sel('contract-sign')).count() === 0 && await page.locator(sel('contract-seal')).count() === 0, 'no sign or seal button for the admin')
+  await page.goto(BASE + '/')
   await page.locator(sel('stat-contracts-waiting'), { hasText: String(open_.total) }).waitFor()
   await page.locator(sel('stat-contracts-waiting')).click()
   await page.waitForURL((u) => u.pathname === '/contracts' && u.searchParams.get('status') === 'open')

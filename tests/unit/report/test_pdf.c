@@ -459,6 +459,77 @@ static void *render_in_thread(void *arg)
 	return NULL;
 }
 
+/* The last paragraph keeps the signature row company on its page, for
+ * every height the text above leaves; the footer note is on every page;
+ * the boxes are where the row was drawn. */
+static void test_pdf_kept_paragraph_and_sign_boxes(void **state)
+{
+	(void)state;
+	const char *labels[] = {"甲方（盖章）", "乙方（签字）"};
+	if (!have_poppler())
+		skip();
+	for (int n = 30; n < 60; n += 3) {
+		hx_pdf_doc *doc = new_doc("劳动合同");
+		CHECK(hx_pdf_doc_footer_note(doc, "合同编号：331125-2026-000001"));
+		for (int i = 0; i < n; i++)
+			CHECK(hx_pdf_paragraph(doc, "甲乙双方经平等自愿、协商一致，签订本合同。"));
+		double mm = 0;
+		CHECK(hx_pdf_sign_boxes_height(doc, labels, NULL, 2, 40, &mm));
+		assert_true(mm > 40 && mm < 60);
+		CHECK(hx_pdf_paragraph_keep(doc, "本合同一式两份，甲乙双方各执一份。末段标记", mm + 5));
+		hx_pdf_box b[2];
+		CHECK(hx_pdf_sign_boxes(doc, labels, NULL, 2, 40, b));
+		pdf p;
+		finish(&p, doc);
+		int pages = pages_of(&p);
+		char *last = text_of(&p, pages, pages);
+		assert_contains(last, "末段标记");
+		assert_contains(last, "甲方（盖章）");
+		assert_contains(last, "合同编号：331125-2026-000001");
+		for (int pg = 1; pg < pages; pg++) {
+			char *t = text_of(&p, pg, pg);
+			assert_contains(t, "合同编号：331125-2026-000001");
+			free(t);
+		}
+		assert_int_equal(b[0].page, pages - 1);
+		assert_true(b[0].x1 <= b[1].x0 && b[0].y0 == b[1].y0 && b[0].y1 - b[0].y0 > 110 && b[0].y1 - b[0].y0 < 115);
+		free(last);
+		pdf_done(&p);
+	}
+}
+
+static void test_pdf_keep_and_boxes_refuse_bad_arguments(void **state)
+{
+	(void)state;
+	const char *labels[] = {"甲", "乙", "丙", "丁", "戊"};
+	hx_pdf_box b[5];
+	double mm;
+	hx_pdf_doc *doc = new_doc("x");
+	assert_int_equal(hx_pdf_paragraph_keep(doc, "x", -1), HX_EINVAL);
+	hx_pdf_doc_free(doc);
+	doc = new_doc("x");
+	assert_int_equal(hx_pdf_paragraph_keep(doc, "x", 201), HX_EINVAL);
+	hx_pdf_doc_free(doc);
+	doc = new_doc("x");
+	assert_int_equal(hx_pdf_sign_boxes(doc, labels, NULL, 0, 40, b), HX_EINVAL);
+	hx_pdf_doc_free(doc);
+	doc = new_doc("x");
+	assert_int_equal(hx_pdf_sign_boxes(doc, labels, NULL, 5, 40, b), HX_EINVAL);
+	hx_pdf_doc_free(doc);
+	doc = new_doc("x");
+	assert_int_equal(hx_pdf_sign_boxes_height(doc, labels, NULL, 2, 2, &mm), HX_EINVAL);
+	hx_pdf_doc_free(doc);
+	doc = new_doc("x");
+	char note[300];
+	memset(note, 'a', sizeof note - 1);
+	note[sizeof note - 1] = '\0';
+	assert_int_equal(hx_pdf_doc_footer_note(doc, note), HX_EINVAL);
+	hx_pdf_doc_free(doc);
+	doc = new_doc("x");
+	assert_int_equal(hx_pdf_doc_footer_note(doc, "\xff"), HX_EINVAL);
+	hx_pdf_doc_free(doc);
+}
+
 static void test_pdf_documents_render_in_parallel_threads(void **state)
 {
 	(void)state;
@@ -481,6 +552,8 @@ int main(void)
 		cmocka_unit_test(test_pdf_refuses_bad_text_and_keeps_the_first_error),
 		cmocka_unit_test(test_pdf_table_refuses_bad_columns_and_reports_row_errors),
 		cmocka_unit_test(test_pdf_finished_document_refuses_more_content),
+		cmocka_unit_test(test_pdf_kept_paragraph_and_sign_boxes),
+		cmocka_unit_test(test_pdf_keep_and_boxes_refuse_bad_arguments),
 		cmocka_unit_test(test_pdf_documents_render_in_parallel_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

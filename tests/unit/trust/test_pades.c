@@ -255,8 +255,17 @@ static void ecdsa_sign(unsigned char sig[80], size_t *len, EVP_PKEY *key, const 
 
 /* The five steps of pades.h for one signature; *contents_off (may be
  * NULL) gets where the CMS went. */
+static blob sign_pdf_ap(const blob *in, const char *field, const char *name, const signer *s, int raw,
+			size_t *contents_off, const hx_pades_appearance *ap);
+
 static blob sign_pdf(const blob *in, const char *field, const char *name, const signer *s, int raw,
 		     size_t *contents_off)
+{
+	return sign_pdf_ap(in, field, name, s, raw, contents_off, NULL);
+}
+
+static blob sign_pdf_ap(const blob *in, const char *field, const char *name, const signer *s, int raw,
+			size_t *contents_off, const hx_pades_appearance *ap)
 {
 	hx_err e = {0};
 	hx_pades_prep p;
@@ -267,7 +276,7 @@ static blob sign_pdf(const blob *in, const char *field, const char *name, const 
 	size_t chain_len[1] = {(size_t)fx.inter.der_len};
 
 	now_iso(when);
-	CHECK(hx_pades_prepare(&p, in->p, in->len, field, name, "签订劳动合同", when, &e));
+	CHECK(hx_pades_prepare_visible(&p, in->p, in->len, field, name, "签订劳动合同", when, ap, &e));
 	CHECK(hx_cms_signed_attrs(&attrs, &attrs_len, p.digest, s->der, (size_t)s->der_len, &e));
 	ecdsa_sign(sig, &sig_len, s->key, attrs, attrs_len, raw);
 	CHECK(hx_cms_check_signature(attrs, attrs_len, sig, sig_len, s->der, (size_t)s->der_len, &e));
@@ -755,6 +764,111 @@ static void test_bad_arguments_are_refused(void **s)
 					  "2025-01-31T08:00:00Z", &e), HX_ETOOBIG);
 }
 
+/* A three-page document; the signature's look goes on the last page. */
+static blob three_pages(void)
+{
+	hx_err e = {0};
+	hx_pdf_doc *doc;
+	char *bytes;
+	size_t len;
+	CHECK(hx_pdf_doc_new(&doc, "劳动合同", &e));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(hx_pdf_page_break(doc), 0);
+		assert_int_equal(hx_pdf_paragraph(doc, "第一条 甲乙双方经平等自愿、协商一致，签订本合同。"), 0);
+	}
+	CHECK(hx_pdf_doc_finish(&bytes, &len, doc, &e));
+	hx_pdf_doc_free(doc);
+	return (blob){(unsigned char *)bytes, len};
+}
+
+static void test_visible_signature_on_a_later_page(void **s)
+{
+	(void)s;
+	ready();
+	blob base = three_pages();
+	unsigned char px[40 * 20 * 4];
+	for (size_t i = 0; i < sizeof px; i += 4) { /* a red square, half transparent around */
+		px[i] = 230, px[i + 1] = 0, px[i + 2] = 18;
+		px[i + 3] = (i / 4) % 40 > 10 && (i / 4) % 40 < 30 ? 255 : 0;
+	}
+	hx_pades_appearance ap = {.page = 2, .rect = {100, 200, 180, 240}, .width = 40, .height = 20};
+	unsigned char *rz, *az;
+	hx_err e = {0};
+	CHECK(hx_pades_image_encode(&rz, &ap.rgb_zlen, &az, &ap.alpha_zlen, px, 40, 20, &e));
+	ap.rgb_z = rz;
+	ap.alpha_z = az;
+	blob out = sign_pdf_ap(&base, "worker", "张三", &fx.worker, 1, NULL, &ap);
+	json_t *v = verify(out.p, out.len);
+	assert_true(flag(v, "valid"));
+	json_decref(v);
+	const unsigned char *upd = out.p + base.len;
+	size_t n = out.len - base.len;
+	assert_non_null(memmem(upd, n, "/Rect [100.00 200.00 180.00 240.00]", 35));
+	assert_non_null(memmem(upd, n, "/AP << /N", 9));
+	assert_non_null(memmem(upd, n, "/Subtype /Form", 14));
+	assert_non_null(memmem(upd, n, "/SMask", 6));
+	assert_non_null(memmem(upd, n, "/Width 40\n/Height 20", 20));
+	assert_null(memmem(upd, n, "/Rect [0 0 0 0]", 15)); /* not the invisible widget */
+	/* a second, invisible signature on top still verifies both */
+	blob two = sign_pdf(&out, "enterprise", "和谐科技有限公司", &fx.enterprise, 0, NULL);
+	v = verify(two.p, two.len);
+	assert_true(flag(v, "valid"));
+	assert_int_equal(json_array_size(json_object_get(v, "signatures")), 2);
+	json_decref(v);
+	free(two.p);
+	free(out.p);
+	free(base.p);
+	free(rz);
+	free(az);
+}
+
+static void test_bad_appearances_are_refused(void **s)
+{
+	(void)s;
+	hx_err e = {0};
+	hx_pades_prep p;
+	unsigned char px[16 * 16 * 4] = {0}, *rz, *az;
+	size_t rl, al;
+	ready();
+	CHECK(hx_pades_image_encode(&rz, &rl, &az, &al, px, 16, 16, &e));
+	hx_pades_appearance ok = {.page = 0, .rect = {10, 10, 50, 50}, .width = 16, .height = 16, .rgb_z = rz,
+				  .alpha_z = az, .rgb_zlen = rl, .alpha_zlen = al};
+	hx_pades_appearance a = ok;
+	a.page = 7; /* the document has one page */
+	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
+						  &e), HX_EINVAL);
+	assert_string_equal(e.key, "bad_pdf");
+	a = ok;
+	a.page = -1;
+	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
+						  &e), HX_EINVAL);
+	assert_string_equal(e.key, "bad_appearance");
+	a = ok;
+	a.rect[2] = a.rect[0]; /* no width */
+	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
+						  &e), HX_EINVAL);
+	assert_string_equal(e.key, "bad_appearance");
+	a = ok;
+	a.width = 0;
+	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
+						  &e), HX_EINVAL);
+	assert_string_equal(e.key, "bad_appearance");
+	a = ok;
+	a.width = 5000; /* over the side limit */
+	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
+						  &e), HX_EINVAL);
+	a = ok;
+	a.rgb_z = NULL;
+	assert_int_equal(hx_pades_prepare_visible(&p, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &a,
+						  &e), HX_EINVAL);
+	assert_null(p.pdf);
+	/* an image of no pixels cannot be encoded */
+	assert_int_equal(hx_pades_image_encode(&rz, &rl, &az, &al, px, 0, 16, &e), HX_EINVAL);
+	assert_int_equal(hx_pades_image_encode(&rz, &rl, &az, &al, px, 3000, 3000, &e), HX_EINVAL);
+	free((void *)ok.rgb_z);
+	free((void *)ok.alpha_z);
+}
+
 static void test_cms_too_big_is_refused(void **s)
 {
 	(void)s;
@@ -887,6 +1001,8 @@ int main(void)
 		cmocka_unit_test(test_duplicate_field_name_is_a_conflict),
 		cmocka_unit_test(test_existing_form_and_annotations_are_kept),
 		cmocka_unit_test(test_bad_arguments_are_refused),
+		cmocka_unit_test(test_visible_signature_on_a_later_page),
+		cmocka_unit_test(test_bad_appearances_are_refused),
 		cmocka_unit_test(test_cms_too_big_is_refused),
 		cmocka_unit_test(test_garbage_and_truncated_pdfs_are_refused),
 		cmocka_unit_test(test_hostile_structures_end_quickly),
