@@ -19,25 +19,36 @@
 
 #define RW (HX_PERM_REGISTRY_READ | HX_PERM_REGISTRY_WRITE)
 
+/* The organizations of 附件3 第四条's 法律法规授权机构 that may ask for a
+ * contract in a case: 劳动保障监察, 劳动人事争议仲裁, 人民法院. */
+static const char *const AUTHORITY_ORG_KINDS[] = {"labor_inspection", "arbitration", "court", NULL};
+
 static const hx_role ROLES[] = {
-	{"admin", "系统管理员", HX_SCOPE_COUNTY, HX_PERM_ALL & ~HX_PERM_PII_READ},
+	/* the administrator oversees; reading under a case number is the
+	 * authorities' own (and needs pii.read, which the admin lacks) */
+	{"admin", "系统管理员", HX_SCOPE_COUNTY, HX_PERM_ALL & ~(HX_PERM_PII_READ | HX_PERM_CONTRACT_INQUIRE), 0, NULL},
 	{"county_officer", "县级业务人员", HX_SCOPE_COUNTY,
 	 RW | HX_PERM_REGISTRY_DELETE | HX_PERM_IMPORT | HX_PERM_ORGS_MANAGE | HX_PERM_RATING_MANAGE |
-		 HX_PERM_CHECKUP_MANAGE | HX_PERM_CONTRACT_OVERSEE},
-	{"reviewer", "考评单位人员", HX_SCOPE_COUNTY, HX_PERM_REGISTRY_READ | HX_PERM_RATING_REVIEW},
-	{"area_officer", "乡镇/街道/园区工作人员", HX_SCOPE_AREA, RW | HX_PERM_IMPORT | HX_PERM_RATING_APPLY | HX_PERM_CONTRACT_OVERSEE},
-	{"agency", "第三方机构人员", HX_SCOPE_ORG, HX_PERM_REGISTRY_READ | HX_PERM_CHECKUP_INSPECT},
+		 HX_PERM_CHECKUP_MANAGE | HX_PERM_CONTRACT_OVERSEE, 0, NULL},
+	{"reviewer", "考评单位人员", HX_SCOPE_COUNTY, HX_PERM_REGISTRY_READ | HX_PERM_RATING_REVIEW, 0, NULL},
+	{"area_officer", "乡镇/街道/园区工作人员", HX_SCOPE_AREA, RW | HX_PERM_IMPORT | HX_PERM_RATING_APPLY | HX_PERM_CONTRACT_OVERSEE, 0, NULL},
+	{"agency", "第三方机构人员", HX_SCOPE_ORG, HX_PERM_REGISTRY_READ | HX_PERM_CHECKUP_INSPECT, 0, NULL},
 	{"enterprise_hr", "企业人事", HX_SCOPE_ENTERPRISE,
 	 RW | HX_PERM_IMPORT | HX_PERM_PII_READ | HX_PERM_RATING_APPLY | HX_PERM_CHECKUP_RESPOND |
-		 HX_PERM_CONTRACT_DRAFT},
-	{"worker", "劳动者", HX_SCOPE_SELF, HX_PERM_REGISTRY_READ | HX_PERM_PII_READ},
+		 HX_PERM_CONTRACT_DRAFT, 0, NULL},
+	{"worker", "劳动者", HX_SCOPE_SELF, HX_PERM_REGISTRY_READ | HX_PERM_PII_READ, 0, NULL},
+	/* read-only: contracts and evidence packages (with the ID numbers they
+	 * carry), nothing of the registry, no drafting, signing or revoking */
+	{"authority", "执法司法机关人员", HX_SCOPE_COUNTY, HX_PERM_CONTRACT_INQUIRE | HX_PERM_PII_READ, 1,
+	 AUTHORITY_ORG_KINDS},
 };
 
 static const char *const PERM_KEYS[] = {"registry.read", "registry.write", "registry.delete",
 					"import", "pii.read", "areas.manage", "orgs.manage",
 					"users.manage", "audit.read", "rating.manage", "rating.apply",
 					"rating.review", "checkup.manage", "checkup.inspect",
-					"checkup.respond", "contract.draft", "contract.oversee"};
+					"checkup.respond", "contract.draft", "contract.oversee",
+					"contract.inquire"};
 
 const hx_role *hx_account_role(const char *key)
 {
@@ -156,8 +167,10 @@ static json_t *user_json(hx_ctx *c, const hx_rows *r, int i)
 	json_object_set_new(u, "org_name", hx_json_str_or_null(hx_rows_get(r, i, "org_name")));
 	json_t *scope = json_object();
 	hx_scope_kind k = role ? role->scope_kind : HX_SCOPE_SELF;
-	json_object_set_new(scope, "kind", json_string(hx_account_scope_kind_key(k)));
 	const char *aid = hx_rows_get(r, i, "scope_area_id");
+	if (role && role->area_optional && aid)
+		k = HX_SCOPE_AREA;
+	json_object_set_new(scope, "kind", json_string(hx_account_scope_kind_key(k)));
 	const char *eid = hx_rows_get(r, i, "scope_enterprise_id");
 	json_object_set_new(scope, "area_id", id_or_null(aid));
 	json_object_set_new(scope, "enterprise_id", id_or_null(eid));
@@ -320,7 +333,7 @@ static int read_scope(user_fields *f, hx_ctx *c, json_t *body, int creating, hx_
 			*ids[i].dst = v;
 	}
 	/* Keep only the scope field the role uses. */
-	if (R->scope_kind != HX_SCOPE_AREA)
+	if (R->scope_kind != HX_SCOPE_AREA && !R->area_optional)
 		f->area_id = 0;
 	if (R->scope_kind != HX_SCOPE_ENTERPRISE)
 		f->enterprise_id = 0;
@@ -333,6 +346,18 @@ static int read_scope(user_fields *f, hx_ctx *c, json_t *body, int creating, hx_
 	c2.me = &cli;
 	if (f->org_id && (rc = check_org(c, f->org_id, &kind, err)))
 		return rc;
+	if (R->org_kinds) {
+		int ok = 0;
+		for (int i = 0; kind && R->org_kinds[i]; i++)
+			ok |= strcmp(kind, R->org_kinds[i]) == 0;
+		if (!f->org_id)
+			return hx_err_set(err, HX_EINVAL, "required", "org_id", "请选择所属机构（劳动保障监察机构、劳动人事争议仲裁委员会或人民法院）");
+		if (!ok)
+			return hx_err_set(err, HX_EINVAL, "invalid_org", "org_id",
+					  "执法司法机关人员应属于劳动保障监察机构、劳动人事争议仲裁委员会或人民法院");
+	}
+	if (R->area_optional && f->area_id && hx_registry_area_name(&name, &c2, f->area_id, err))
+		return hx_err_set(err, HX_EINVAL, "invalid_area", "area_id", "所辖区域不存在");
 	switch (R->scope_kind) {
 	case HX_SCOPE_AREA:
 		if (!f->area_id)
@@ -557,7 +582,8 @@ int hx_account_phone_check(const char *phone, const char *field, hx_err *err)
 
 static const char *const ORG_KINDS[] = {"department", "县级部门/考评单位", "agency", "第三方服务机构",
 					"union", "工会", "mediation", "调解组织", "task_force", "专班",
-					"enterprise_org", "企业", NULL};
+					"enterprise_org", "企业", "labor_inspection", "劳动保障监察机构",
+					"arbitration", "劳动人事争议仲裁委员会", "court", "人民法院", NULL};
 
 int hx_account_org_kind_valid(const char *kind)
 {
@@ -805,6 +831,8 @@ int hx_account_principal_thaw(hx_principal *me, hx_arena *a, const char *text)
 	me->perms = me->user_id ? role->perms : HX_PERM_ALL;
 	me->scope.kind = me->user_id ? role->scope_kind : HX_SCOPE_COUNTY;
 	me->scope.area_id = json_integer_value(json_object_get(j, "area_id"));
+	if (me->user_id && role->area_optional && me->scope.area_id)
+		me->scope.kind = HX_SCOPE_AREA;
 	me->scope.enterprise_id = json_integer_value(json_object_get(j, "enterprise_id"));
 	me->scope.org_id = json_integer_value(json_object_get(j, "org_id"));
 	me->org_id = me->scope.org_id;

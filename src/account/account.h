@@ -33,7 +33,11 @@ enum {
 	HX_PERM_CHECKUP_RESPOND = 1u << 14, /* the enterprise: acknowledge, rectify, rate */
 	HX_PERM_CONTRACT_DRAFT = 1u << 15, /* the enterprise: draft, send, sign contracts */
 	HX_PERM_CONTRACT_OVERSEE = 1u << 16, /* read contracts, filing export, rates */
-	HX_PERM_ALL = (1u << 17) - 1,
+	/* 附件3 第四条's 法律法规授权机构 (labor inspection, arbitration,
+	 * courts): read contracts and evidence packages in scope, each access
+	 * under a case number (案号) that goes to the log and the evidence */
+	HX_PERM_CONTRACT_INQUIRE = 1u << 17,
+	HX_PERM_ALL = (1u << 18) - 1,
 };
 
 /* Data scope (数据范围) of a user. */
@@ -71,6 +75,11 @@ typedef struct hx_role {
 	const char *name;
 	hx_scope_kind scope_kind;
 	unsigned perms;
+	/* a county-scope role whose user may be limited to one area: with an
+	 * area set, the principal's scope is HX_SCOPE_AREA */
+	int area_optional;
+	/* organization kinds the user must belong to (NULL: any or none) */
+	const char *const *org_kinds;
 } hx_role;
 
 const hx_role *hx_account_role(const char *key); /* NULL if unknown */

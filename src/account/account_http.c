@@ -87,10 +87,14 @@ static int h_roles(hx_req *r)
 		for (unsigned b = 1; b < HX_PERM_ALL; b <<= 1)
 			if (roles[i].perms & b)
 				json_array_append_new(perms, json_string(hx_account_perm_key(b)));
+		json_t *ok = json_array();
+		for (int k = 0; roles[i].org_kinds && roles[i].org_kinds[k]; k++)
+			json_array_append_new(ok, json_string(roles[i].org_kinds[k]));
 		json_array_append_new(items,
-				      json_pack("{s:s,s:s,s:s,s:o}", "key", roles[i].key, "name", roles[i].name,
+				      json_pack("{s:s,s:s,s:s,s:o,s:b,s:o}", "key", roles[i].key, "name", roles[i].name,
 						"scope_kind", hx_account_scope_kind_key(roles[i].scope_kind),
-						"permissions", perms));
+						"permissions", perms, "area_optional", roles[i].area_optional,
+						"org_kinds", ok));
 	}
 	return hx_req_json(r, 200, json_pack("{s:o}", "items", items));
 }
@@ -281,9 +285,10 @@ void hx_account_http_register(hx_server *s)
 {
 	static const hx_route routes[] = {
 		{"POST", "/api/v1/session", h_login, HX_ROUTE_PUBLIC | HX_ROUTE_NO_CSRF, 0},
-		{"GET", "/api/v1/session", h_whoami, 0, 0},
-		{"DELETE", "/api/v1/session", h_logout, 0, 0},
-		{"POST", "/api/v1/session/password", h_password, 0, 0},
+		/* what a one-time password opens: who am I, logging out, the change */
+		{"GET", "/api/v1/session", h_whoami, HX_ROUTE_PW_CHANGE, 0},
+		{"DELETE", "/api/v1/session", h_logout, HX_ROUTE_PW_CHANGE, 0},
+		{"POST", "/api/v1/session/password", h_password, HX_ROUTE_PW_CHANGE, 0},
 		{"GET", "/api/v1/roles", h_roles, 0, 0},
 		{"GET", "/api/v1/users", h_users, 0, HX_PERM_USERS_MANAGE},
 		{"POST", "/api/v1/users", h_user_create, 0, HX_PERM_USERS_MANAGE},

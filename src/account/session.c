@@ -134,6 +134,8 @@ int hx_account_session_check(hx_principal *out, hx_ctx *c, const char *token, in
 	out->org_id = hx_rows_int(r, 0, "org_id");
 	out->scope.kind = role->scope_kind;
 	out->scope.area_id = hx_rows_int(r, 0, "scope_area_id");
+	if (role->area_optional && out->scope.area_id)
+		out->scope.kind = HX_SCOPE_AREA;
 	out->scope.enterprise_id = hx_rows_int(r, 0, "scope_enterprise_id");
 	out->scope.org_id = out->org_id;
 	out->scope.worker_id = hx_rows_int(r, 0, "scope_worker_id");

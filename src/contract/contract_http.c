@@ -149,6 +149,119 @@ static int h_render(hx_req *r)
 			   name && *name ? hx_arena_printf(r->ctx.arena, "劳动合同-%s.pdf", name) : "劳动合同.pdf");
 }
 
+/* ---- who may read a contract (附件3 第十七条; 个人信息保护法) ----
+ *
+ * Lists and details: the enterprise's own HR (contract.draft, its scope),
+ * officers (contract.oversee, theirs) and the authorities (contract.inquire,
+ * theirs). The signed PDF and the evidence package carry full ID numbers:
+ * they go only to the enterprise party and to roles with pii.read, and
+ * every download is in the operation log. An authority (劳动保障监察,
+ * 劳动人事争议仲裁, 人民法院) reads only under a case number and a reason,
+ * which go to the operation log and to the contract's evidence. */
+
+#define READERS (HX_PERM_CONTRACT_DRAFT | HX_PERM_CONTRACT_OVERSEE | HX_PERM_CONTRACT_INQUIRE)
+
+/* Reads under a case: the authorities, who neither draft nor oversee. */
+static int inquirer(const hx_principal *me)
+{
+	return hx_can(me, HX_PERM_CONTRACT_INQUIRE) &&
+	       !(me->perms & (HX_PERM_CONTRACT_DRAFT | HX_PERM_CONTRACT_OVERSEE));
+}
+
+typedef struct access_case {
+	const char *case_no; /* 案号: （2026）浙1125民初123号, 云劳监〔2026〕12号 */
+	const char *reason;
+} access_case;
+
+static int case_field(const char **out, hx_req *r, const char *key, const char *label, size_t minc,
+		      size_t maxc, hx_err *err)
+{
+	const char *v = hx_req_query(r, key);
+	while (v && *v == ' ')
+		v++;
+	if (!v || !*v)
+		return hx_err_set(err, HX_EINVAL, "required", key, "请填写%s（%s）", label, key);
+	size_t n = strlen(v);
+	if (!hx_utf8_valid(v, n))
+		return hx_err_set(err, HX_EINVAL, "invalid", key, "%s含有无效字符", label);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return hx_err_set(err, HX_EINVAL, "invalid", key, "%s含有无效字符", label);
+	size_t chars = hx_utf8_len(v);
+	if (chars < minc || chars > maxc)
+		return hx_err_set(err, HX_EINVAL, "invalid_length", key, "%s应为%zu至%zu个字符", label, minc, maxc);
+	*out = v;
+	return 0;
+}
+
+/* The case number and reason of an authority's access (query parameters
+ * case_no and reason). A case number has its year and serial in digits. */
+static int case_args(access_case *out, hx_req *r, hx_err *err)
+{
+	int rc;
+	if ((rc = case_field(&out->case_no, r, "case_no", "案号", 4, 64, err)) ||
+	    (rc = case_field(&out->reason, r, "reason", "调取事由", 2, 200, err)))
+		return rc;
+	if (!strpbrk(out->case_no, "0123456789"))
+		return hx_err_set(err, HX_EINVAL, "invalid_case_no", "case_no",
+				  "案号格式不正确，应含年份和序号，如（2026）浙1125民初123号");
+	return 0;
+}
+
+/* The enterprise party: its own HR (contract.draft in its scope). */
+static int enterprise_party(const hx_principal *me, long long enterprise_id)
+{
+	return hx_can(me, HX_PERM_CONTRACT_DRAFT) && me->scope.kind == HX_SCOPE_ENTERPRISE &&
+	       me->scope.enterprise_id == enterprise_id;
+}
+
+/* Whether the caller may take the documents with full ID numbers: the
+ * enterprise party, or a role with pii.read (k is in scope). */
+static int may_take_documents(const hx_principal *me, const hx_contract_row *k)
+{
+	return hx_can(me, HX_PERM_PII_READ) || enterprise_party(me, k->enterprise_id);
+}
+
+static int documents_forbidden(hx_err *err)
+{
+	return hx_err_set(err, HX_EPERM, "forbidden", "",
+			  "合同文件和证据包载有公民身份号码，仅合同当事人和有权查看个人信息的人员可以下载");
+}
+
+/* Records one read in the operation log (what: "detail", "pdf",
+ * "package"); an authority's also in the contract's evidence, with its
+ * case number, reason and organization. Runs in the caller's write
+ * transaction. */
+static int record_read(hx_req *r, long long id, const char *label, const char *what, int version,
+		       const access_case *ac, hx_err *err)
+{
+	json_t *ch = json_pack("{s:[n,s]}", "what", what);
+	if (version)
+		json_object_set_new(ch, "version", json_pack("[n,i]", version));
+	if (ac) {
+		json_object_set_new(ch, "case_no", json_pack("[n,s]", ac->case_no));
+		json_object_set_new(ch, "reason", json_pack("[n,s]", ac->reason));
+	}
+	int rc = hx_audit_write(&r->ctx, ac ? "contract.inquire" : strcmp(what, "pdf") == 0 ? "contract.document" : "contract.package",
+				"contract", id, label, ch, err);
+	json_decref(ch);
+	if (rc)
+		return rc;
+	if (ac) {
+		json_t *org = NULL, *d;
+		hx_err e2 = {0};
+		d = json_pack("{s:s,s:s,s:s}", "what", what, "case_no", ac->case_no, "reason", ac->reason);
+		if (r->me.org_id && hx_account_org_get(&org, &r->ctx, r->me.org_id, &e2) == 0)
+			json_object_set(d, "org", json_object_get(org, "name"));
+		json_decref(org);
+		return hx_evidence_add(&r->ctx, id, "inquired", hx_contract_actor(&r->ctx), d, err);
+	}
+	if (strcmp(what, "package") == 0)
+		return hx_evidence_add(&r->ctx, id, "downloaded", hx_contract_actor(&r->ctx),
+				       json_pack("{s:s}", "what", "package"), err);
+	return 0;
+}
+
 /* ---- contracts ---- */
 
 /* The list's filters from the query string (a new object, or NULL with
@@ -279,9 +392,29 @@ static int with_id_body(hx_req *r, id_body_fn fn, int status)
 	return hx_req_json(r, status, out);
 }
 
+/* Without the route's transaction: an authority's reading is recorded
+ * (write), anyone else's is a plain read. */
 static int h_get(hx_req *r)
 {
-	return with_id(r, hx_contract_get, 200);
+	hx_err err = {0};
+	access_case ac = {0};
+	json_t *out = NULL;
+	long long id = hx_req_param_id(r, 0);
+	int inq = inquirer(&r->me);
+	if (inq && case_args(&ac, r, &err))
+		return hx_req_fail(r, &err);
+	if ((inq ? hx_db_begin_write(r->ctx.db, &err) : hx_db_begin_read(r->ctx.db, &err)) ||
+	    hx_contract_get(&out, &r->ctx, id, &err) ||
+	    (inq && record_read(r, id, json_string_value(json_object_get(out, "worker_name")), "detail", 0, &ac, &err))) {
+		json_decref(out);
+		return hx_req_fail(r, &err); /* the server rolls back */
+	}
+	/* the worker's signing link is the employer's to pass on, nobody else's */
+	if (!enterprise_party(&r->me, json_integer_value(json_object_get(out, "enterprise_id")))) {
+		json_object_del(out, "link");
+		json_object_del(out, "link_path");
+	}
+	return hx_req_json(r, 200, out);
 }
 
 static int h_update(hx_req *r)
@@ -375,7 +508,13 @@ static int h_qr(hx_req *r)
 	hx_err err = {0};
 	char *tok = NULL, *svg = NULL;
 	size_t len = 0;
-	if (hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err) || hx_contract_link(&tok, &r->ctx, &k, &err))
+	if (hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err))
+		return hx_req_fail(r, &err);
+	if (!enterprise_party(&r->me, k.enterprise_id)) {
+		hx_err_set(&err, HX_EPERM, "forbidden", "", "签署链接只交给用人单位转交职工");
+		return hx_req_fail(r, &err);
+	}
+	if (hx_contract_link(&tok, &r->ctx, &k, &err))
 		return hx_req_fail(r, &err);
 	char *url = hx_arena_printf(r->ctx.arena, "%s/s/%s", hx_cenv.base_url, tok);
 	free(tok);
@@ -421,21 +560,29 @@ static int h_preview(hx_req *r)
 	return rc;
 }
 
+/* Without the route's transaction: each download is logged (write). */
 static int h_document(hx_req *r)
 {
 	hx_contract_row k;
 	hx_err err = {0};
+	access_case ac = {0};
 	long long v = 0;
 	unsigned char *pdf = NULL;
 	size_t len = 0;
-	if (hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err) ||
-	    hx_req_query_int(r, "version", 0, 0, 1000, &v, &err))
+	int inq = inquirer(&r->me);
+	if (hx_req_query_int(r, "version", 0, 0, 1000, &v, &err) || (inq && case_args(&ac, r, &err)) ||
+	    hx_db_begin_write(r->ctx.db, &err) || hx_contract_load(&k, &r->ctx, hx_req_param_id(r, 0), 1, &err))
 		return hx_req_fail(r, &err);
+	if (!may_take_documents(&r->me, &k)) {
+		documents_forbidden(&err);
+		return hx_req_fail(r, &err);
+	}
 	if (!k.doc_version) {
 		hx_err_set(&err, HX_ECONFLICT, "not_sent", "", "合同尚未发送，请先预览草稿");
 		return hx_req_fail(r, &err);
 	}
-	if (hx_contract_doc_get(&pdf, &len, NULL, &r->ctx, k.id, v ? (int)v : k.doc_version, &err))
+	if (record_read(r, k.id, k.worker_name, "pdf", v ? (int)v : k.doc_version, inq ? &ac : NULL, &err) ||
+	    hx_contract_doc_get(&pdf, &len, NULL, &r->ctx, k.id, v ? (int)v : k.doc_version, &err))
 		return hx_req_fail(r, &err);
 	int rc = hx_req_file(r, (char *)pdf, len, "application/pdf",
 			     hx_arena_printf(r->ctx.arena, "劳动合同-%s-%lld.pdf", k.worker_name, k.id));
@@ -632,10 +779,16 @@ static int h_package(hx_req *r)
 {
 	hx_contract_row k;
 	hx_err err = {0};
+	access_case ac = {0};
 	char *zip = NULL;
 	size_t len = 0;
 	long long id = hx_req_param_id(r, 0);
+	int inq = inquirer(&r->me);
+	if (inq && case_args(&ac, r, &err))
+		return hx_req_fail(r, &err);
 	if (hx_db_begin_write(r->ctx.db, &err) || hx_contract_load(&k, &r->ctx, id, 1, &err) ||
+	    (!may_take_documents(&r->me, &k) && documents_forbidden(&err)) ||
+	    record_read(r, id, k.worker_name, "package", 0, inq ? &ac : NULL, &err) ||
 	    hx_evidence_checkpoint(&r->ctx, NULL, &err) || hx_db_commit(r->ctx.db, &err)) {
 		hx_db_rollback(r->ctx.db);
 		return hx_req_fail(r, &err);
@@ -679,7 +832,10 @@ static int h_verify(hx_req *r)
 	int tampered = (nsig > 0 && !valid) || (!known && nsig > 0 && json_is_true(json_object_get(rep, "modified_after_last")));
 	json_t *o = json_pack("{s:b,s:b,s:s,s:o}", "known", known, "tampered", tampered || (!known && nsig == 0 ? 0 : tampered),
 			      "sha256", sha, "report", rep);
-	if (known) {
+	/* which contract it is, only to those who may read that contract */
+	hx_contract_row k;
+	hx_err e2 = {0};
+	if (known && hx_contract_load(&k, &r->ctx, hx_rows_int(rows, 0, "contract_id"), 1, &e2) == 0) {
 		json_object_set_new(o, "contract_id", json_integer(hx_rows_int(rows, 0, "contract_id")));
 		json_object_set_new(o, "version", json_integer(hx_rows_int(rows, 0, "version")));
 		json_object_set_new(o, "latest", json_boolean(hx_rows_int(rows, 0, "version") == hx_rows_int(rows, 0, "doc_version")));
@@ -987,7 +1143,9 @@ static int h_batch_get(hx_req *r)
 }
 
 #define DRAFT HX_PERM_CONTRACT_DRAFT
-#define READ 0
+/* reading: any one of draft, oversee, inquire (READERS) */
+#define READ READERS
+#define ANY HX_ROUTE_PERM_ANY
 
 void hx_contract_http_register(struct hx_server *s)
 {
@@ -995,29 +1153,29 @@ void hx_contract_http_register(struct hx_server *s)
 		{"POST", "/api/v1/contracts/lint", h_lint, HX_ROUTE_NO_TX, 0},
 		{"GET", "/api/v1/contracts/templates", h_templates, HX_ROUTE_NO_TX, 0},
 		{"POST", "/api/v1/contracts/render", h_render, HX_ROUTE_NO_TX, 0},
-		{"GET", "/api/v1/contracts", h_list, 0, READ},
-		{"GET", "/api/v1/contracts/export.xlsx", h_export, 0, READ},
+		{"GET", "/api/v1/contracts", h_list, ANY, READ},
+		{"GET", "/api/v1/contracts/export.xlsx", h_export, ANY, DRAFT | HX_PERM_CONTRACT_OVERSEE},
 		{"POST", "/api/v1/contracts", h_create, 0, DRAFT},
 		{"POST", "/api/v1/contracts/batches", h_batch_create, 0, DRAFT},
 		{"GET", "/api/v1/contracts/batches/:id", h_batch_get, 0, DRAFT},
 		{"POST", "/api/v1/contracts/seal", h_seal_batch, HX_ROUTE_NO_TX, DRAFT},
 		{"POST", "/api/v1/contracts/seal/intent", h_seal_batch_intent, 0, DRAFT},
-		{"POST", "/api/v1/contracts/verify", h_verify, HX_ROUTE_UPLOAD, READ},
+		{"POST", "/api/v1/contracts/verify", h_verify, HX_ROUTE_UPLOAD | ANY, READ},
 		{"POST", "/api/v1/contracts/certificates", h_cert, 0, DRAFT},
-		{"POST", "/api/v1/contracts/certificates/:serial/revoke", h_cert_revoke, 0, READ},
+		{"POST", "/api/v1/contracts/certificates/:serial/revoke", h_cert_revoke, 0, 0},
 		{"GET", "/api/v1/contracts/rates", h_rates, 0, HX_PERM_CONTRACT_OVERSEE},
 		{"GET", "/api/v1/contracts/rates.xlsx", h_rates_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
 		{"GET", "/api/v1/contracts/filing", h_filing, 0, HX_PERM_CONTRACT_OVERSEE},
 		{"GET", "/api/v1/contracts/filing.xlsx", h_filing_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
-		{"GET", "/api/v1/contracts/wage-tiers", h_tiers, 0, READ},
+		{"GET", "/api/v1/contracts/wage-tiers", h_tiers, 0, 0},
 		{"PUT", "/api/v1/contracts/wage-tiers/:id", h_tier_set, 0, HX_PERM_AREAS_MANAGE},
-		{"GET", "/api/v1/contracts/:id", h_get, 0, READ},
+		{"GET", "/api/v1/contracts/:id", h_get, HX_ROUTE_NO_TX | ANY, READ},
 		{"PUT", "/api/v1/contracts/:id", h_update, 0, DRAFT},
 		{"DELETE", "/api/v1/contracts/:id", h_delete, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/send", h_send, 0, DRAFT},
 		{"GET", "/api/v1/contracts/:id/qr.png", h_qr, 0, DRAFT},
 		{"GET", "/api/v1/contracts/:id/qr.svg", h_qr, 0, DRAFT},
-		{"GET", "/api/v1/contracts/:id/document.pdf", h_document, 0, READ},
+		{"GET", "/api/v1/contracts/:id/document.pdf", h_document, HX_ROUTE_NO_TX | ANY, READ},
 		{"GET", "/api/v1/contracts/:id/preview.pdf", h_preview, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/withdraw", h_withdraw, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/sign/prepare", h_sign_prepare, 0, DRAFT},
@@ -1027,7 +1185,7 @@ void hx_contract_http_register(struct hx_server *s)
 		{"POST", "/api/v1/contracts/:id/amend", h_amend, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/renew", h_renew, 0, DRAFT},
 		{"POST", "/api/v1/contracts/:id/terminate", h_terminate, 0, DRAFT},
-		{"GET", "/api/v1/contracts/:id/evidence.zip", h_package, HX_ROUTE_NO_TX, READ},
+		{"GET", "/api/v1/contracts/:id/evidence.zip", h_package, HX_ROUTE_NO_TX | ANY, READ},
 		{"POST", "/api/v1/enterprises/:id/seal", h_seal_make, 0, DRAFT},
 		{"POST", "/api/v1/enterprises/:id/seal/intent", h_seal_make_intent, 0, DRAFT},
 		{"GET", "/api/v1/trust/ca.crt", h_ca, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},

@@ -63,6 +63,11 @@ enum {
 	HX_ROUTE_UPLOAD = 2,  /* body up to HX_UPLOAD_MAX */
 	HX_ROUTE_NO_CSRF = 4, /* state change allowed without CSRF (login) */
 	HX_ROUTE_NO_TX = 8,   /* the handler runs without an open transaction */
+	/* open to a session whose password is one-time (must_change_password);
+	 * every other route answers 403 password_change_required */
+	HX_ROUTE_PW_CHANGE = 16,
+	/* perm lists alternatives: the caller needs any one of its bits */
+	HX_ROUTE_PERM_ANY = 32,
 };
 
 typedef struct hx_route {
@@ -70,7 +75,8 @@ typedef struct hx_route {
 	const char *pattern; /* "/api/v1/enterprises/:id" */
 	hx_handler fn;
 	unsigned flags;
-	unsigned perm; /* HX_PERM_… the caller must hold (0: any logged-in user) */
+	unsigned perm; /* HX_PERM_… the caller must hold (0: any logged-in user;
+			  with HX_ROUTE_PERM_ANY, one of them) */
 } hx_route;
 
 int hx_server_new(hx_server **out, const hx_server_config *cfg, hx_store *store,

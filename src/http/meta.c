@@ -21,12 +21,17 @@ static int h_meta(hx_req *r)
 			       "department", "name", "县级部门/考评单位", "key", "agency", "name", "第三方服务机构",
 			       "key", "union", "name", "工会", "key", "mediation", "name", "调解组织", "key",
 			       "task_force", "name", "专班", "key", "enterprise_org", "name", "企业");
+	/* 附件3 第四条's 法律法规授权机构, whose staff read contracts in a case */
+	json_array_append_new(ok, json_pack("{s:s,s:s}", "key", "labor_inspection", "name", "劳动保障监察机构"));
+	json_array_append_new(ok, json_pack("{s:s,s:s}", "key", "arbitration", "name", "劳动人事争议仲裁委员会"));
+	json_array_append_new(ok, json_pack("{s:s,s:s}", "key", "court", "name", "人民法院"));
 	size_t n;
 	const hx_role *roles = hx_account_roles(&n);
 	json_t *rl = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(rl, json_pack("{s:s,s:s,s:s}", "key", roles[i].key, "name", roles[i].name,
-						    "scope_kind", hx_account_scope_kind_key(roles[i].scope_kind)));
+		json_array_append_new(rl, json_pack("{s:s,s:s,s:s,s:b}", "key", roles[i].key, "name", roles[i].name,
+						    "scope_kind", hx_account_scope_kind_key(roles[i].scope_kind),
+						    "area_optional", roles[i].area_optional));
 	return hx_req_json(r, 200,
 			   json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "version", HX_VERSION, "modules", modules,
 				     "industries", hx_registry_industries_json(), "employment_types", et,

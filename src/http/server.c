@@ -277,6 +277,13 @@ static void run_api(hx_server *s, conn_state *st)
 					     s->cfg.session_max, &err))
 			goto fail;
 		r->ctx.me = &r->me;
+		/* A one-time password (set by an administrator, or the first
+		 * one) opens nothing but its own change: no record, document or
+		 * file is readable with a password someone else has seen. */
+		if (r->me.must_change_password && !(rt->flags & HX_ROUTE_PW_CHANGE)) {
+			hx_err_set(&err, HX_EPERM, "password_change_required", "", "请先修改初始密码后再使用系统");
+			goto fail;
+		}
 		if (write && !(rt->flags & HX_ROUTE_NO_CSRF)) {
 			const char *h = hx_req_header(r, "X-CSRF-Token");
 			if (!h || !hx_ct_equal(h, r->me.csrf)) {
@@ -284,7 +291,7 @@ static void run_api(hx_server *s, conn_state *st)
 				goto fail;
 			}
 		}
-		if (rt->perm && !hx_can(&r->me, rt->perm)) {
+		if (rt->perm && ((rt->flags & HX_ROUTE_PERM_ANY) ? !(r->me.perms & rt->perm) : !hx_can(&r->me, rt->perm))) {
 			hx_err_set(&err, HX_EPERM, "forbidden", "", "没有权限执行此操作");
 			goto fail;
 		}

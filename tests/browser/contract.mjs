@@ -527,11 +527,20 @@ async function signViaApi() {
     assert(Date.now() < end, `the enterprise's turn never came: ${k.status}`)
     await sleep(300)
   }
-  let r = await u.raw('POST', `/contracts/${id}/seal`)
-  if (r.status >= 400 && r.json && r.json.error && r.json.error.code === 'no_seal') {
-    await u.post(`/enterprises/${enterprise.id}/seal`)
-    r = await u.raw('POST', `/contracts/${id}/seal`)
+  // the enterprise's intent code (意愿确认) to the HR user's own phone, for
+  // the seal key (when there is none yet) and for the seal
+  let after = await lastOutboxId()
+  let q = await u.raw('POST', `/contracts/${id}/intent`, { method: 'seal' })
+  if (q.status >= 400 && q.json && q.json.error && q.json.error.code === 'no_seal') {
+    const k = await u.raw('POST', `/enterprises/${enterprise.id}/seal/intent`)
+    assert(k.status < 300, `seal key intent: ${k.status} ${k.text.slice(0, 200)}`)
+    const mk = await u.raw('POST', `/enterprises/${enterprise.id}/seal`, { code: (await codeFor(hr.phone, after)).code })
+    assert(mk.status < 300, `seal key: ${mk.status} ${mk.text.slice(0, 200)}`)
+    after = await lastOutboxId()
+    q = await u.raw('POST', `/contracts/${id}/intent`, { method: 'seal' })
   }
+  assert(q.status < 300, `intent: ${q.status} ${q.text.slice(0, 200)}`)
+  const r = await u.raw('POST', `/contracts/${id}/seal`, { code: (await codeFor(hr.phone, after)).code })
   assert(r.status < 300, `seal: ${r.status} ${r.text.slice(0, 200)}`)
   for (const end = Date.now() + 60000; ;) {
     const k = await a.get(`/contracts/${id}`)
@@ -621,9 +630,20 @@ async function oversight_pages({ open }) {
   const shown = await page.locator(sel('contract-status')).allInnerTexts()
   assert(shown.length >= 1 && shown.every((t) => t === '待签署' || t === '签署中'), `only open contracts: ${shown}`)
 
-  // 合同验真 with the signed PDF as the platform holds it.
-  const pdf = await page.context().request.get(`${BASE}/api/v1/contracts/${signed.id}/document.pdf`)
-  assert(pdf.ok(), `document.pdf: ${pdf.status()}`)
+  // 合同验真 with the signed PDF as the platform holds it. The administrator
+  // oversees but is no party and lacks pii.read: the PDF (full ID numbers)
+  // is refused to it and its page offers no download; the enterprise's HR
+  // has the file.
+  const refused = await page.context().request.get(`${BASE}/api/v1/contracts/${signed.id}/document.pdf`)
+  assert(refused.status() === 403, `document.pdf for the administrator: ${refused.status()}`)
+  await page.goto(`${BASE}/contracts/${signed.id}`)
+  await page.locator(sel('contract-worker')).waitFor()
+  assert((await page.locator(sel('contract-pdf')).count()) === 0, 'no PDF download for the administrator')
+  const hrApi = await Api.login(S.setup.hr.username, S.setup.hr.password)
+  const pdfRes = await fetch(`${BASE}/api/v1/contracts/${signed.id}/document.pdf`, { headers: { Cookie: hrApi.cookie } })
+  assert(pdfRes.ok, `document.pdf for HR: ${pdfRes.status}`)
+  const pdfBytes = Buffer.from(await pdfRes.arrayBuffer())
+  const pdf = { body: async () => pdfBytes }
   await page.locator(sel('nav-contract-verify')).click()
   await page.waitForURL((u) => u.pathname === '/contracts/verify')
   await page.locator(sel('verify-file')).setInputFiles({ name: 'contract.pdf', mimeType: 'application/pdf', buffer: await pdf.body() })
@@ -754,6 +774,54 @@ async function hr_amends_renews_terminates({ open }) {
   await page.locator(sel('contract-children')).waitFor()
 }
 
+// 执法司法机关人员 (a court's judge): the contracts menu, no export, no
+// drafting; opening a contract asks for the case number and reason first
+// (an empty one is refused in the dialog); the evidence package too; each
+// read is in the operation log with the case number.
+async function authority_reads_under_case({ open }) {
+  const signed = await ensureSigned()
+  const a = await admin()
+  const court = await a.post('/organizations', { name: `云和县人民法院${uniq()}庭`, kind: 'court' })
+  const judge = await makeUser({ display_name: '审判员李', role: 'authority', org_id: court.id })
+  const page = await open()
+  await login(page, judge.username, judge.password)
+  await page.locator(sel('nav-contracts')).click()
+  await page.waitForURL((u) => u.pathname === '/contracts')
+  await page.goto(BASE + '/contracts?status=signed')
+  await page.locator(sel('contracts-q')).fill(S.setup.worker.name)
+  await page.locator(sel('contracts-search')).click()
+  const openLink = page.locator(sel('contract-open'), { hasText: S.setup.worker.name }).first()
+  await openLink.waitFor()
+  assert((await page.locator(sel('contracts-export')).count()) === 0, 'no bulk export for an authority')
+  assert((await page.locator(sel('contract-new')).count()) === 0, 'no drafting for an authority')
+  await openLink.click()
+  const dlg = page.locator(sel('case-dialog'))
+  await dlg.waitFor()
+  await page.locator(sel('case-confirm')).click()
+  await dlg.getByText('请填写案号').waitFor()
+  assert(new URL(page.url()).pathname === '/contracts', 'not opened without a case number')
+  const CASE = `（2026）浙1125民初${uniq().slice(-4)}号`
+  await page.locator(sel('case-no')).fill(CASE)
+  await page.locator(sel('case-reason')).fill('审理劳动争议案件需调取劳动合同')
+  await page.locator(sel('case-confirm')).click()
+  await page.waitForURL((u) => /^\/contracts\/\d+$/.test(u.pathname))
+  await page.locator(sel('contract-worker')).waitFor()
+  for (const b of ['contract-sign', 'contract-seal', 'contract-withdraw', 'contract-amend', 'cert-revoke'])
+    assert((await page.locator(sel(b)).count()) === 0, `no ${b} for an authority`)
+  // the package: the dialog again, with the case filled in
+  await page.locator(sel('contract-evidence')).click()
+  await dlg.waitFor()
+  assert((await page.locator(sel('case-no')).inputValue()) === CASE, 'the case number offered again')
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('case-confirm')).click()])
+  const file = await download.path()
+  assert(file && fs.readFileSync(file).subarray(0, 2).toString() === 'PK', 'the evidence package downloaded')
+  const id = Number(new URL(page.url()).pathname.split('/').pop())
+  const log = await a.get('/audit', { object_type: 'contract', object_id: id, action: 'contract.inquire' })
+  const mine = log.items.filter((e) => e.actor_id === judge.id)
+  assert(mine.length === 2 && mine.every((e) => e.changes.case_no[1] === CASE), `two reads logged with the case: ${JSON.stringify(mine.map((e) => e.changes))}`)
+  assert(signed.id > 0, 'a signed contract exists')
+}
+
 const TESTS = [
   hr_drafts_lints_and_sends,
   worker_signs_on_phone,
@@ -763,6 +831,7 @@ const TESTS = [
   oversight_pages,
   worker_portal,
   hr_amends_renews_terminates,
+  authority_reads_under_case,
 ]
 
 runSuite(TESTS, { label: 'contract-browser', shot: 'contract-', allPages: true, context: { acceptDownloads: true } })

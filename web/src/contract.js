@@ -1,6 +1,8 @@
 // 电子劳动合同: status and event names, the terms form's blank state and its
 // conversion to the API's body, and lint findings by field
 // (docs/api.md "Contracts").
+import { reactive } from 'vue'
+import { can, state } from './store.js'
 
 export const CONTRACT_STATUS = {
   draft: { name: '草稿', type: 'info' },
@@ -49,6 +51,7 @@ export const EVIDENCE_KINDS = {
   timestamp_pending: '等待时间戳',
   demo_note: '示例说明',
   cert_revoked: '吊销证书',
+  inquired: '执法司法机关调取',
 }
 export const evidenceKind = (k) => EVIDENCE_KINDS[k] || k
 
@@ -217,7 +220,7 @@ const DETAIL_KEYS = {
   event: '类型', date: '日期', legal_basis: '法律依据', certificate_id: '证明书编号', contract_id: '合同编号',
   user_agent: '设备', note: '说明', phone_hint: '手机', status: '状态', token_sha256: '时间戳令牌摘要', turn: '待签方',
   worker_name: '劳动者', channel: '渠道', by: '确认人', batch: '批量签署', holder_kind: '证书类型', cn: '证书持有人',
-  signed_with: '曾用于本合同签署',
+  signed_with: '曾用于本合同签署', case_no: '案号', org: '机构',
 }
 const DETAIL_VALUES = {
   purpose: { identity: '身份核验', intent: '意愿确认', login: '登录', enterprise_intent: '企业意愿确认（人事本人手机验证码）' },
@@ -229,7 +232,7 @@ const DETAIL_VALUES = {
   turn: { worker: '职工', enterprise: '企业' },
   channel: { sms: '短信', email: '电子邮件', outbox: '平台发件箱（未接入短信通道）' },
   method: { browser: '浏览器密钥', seal: '电子印章', 'name+id_number': '姓名+身份证号码' },
-  what: { text: '合同正文', pdf: 'PDF文件' },
+  what: { text: '合同正文', pdf: 'PDF文件', detail: '合同详情', package: '证据包' },
   why: { sent: '合同待签署', completed: '合同已签署', rejected: '职工拒签', withdrawn: '合同已撤回', expired: '合同已过期', reminder: '催签' },
   match: { true: '一致', false: '不一致' },
   sign_order: SIGN_ORDERS,
@@ -247,3 +250,15 @@ export function evidenceDetail(d) {
     return `${DETAIL_KEYS[k] || k}：${vv}`
   }).join('；')
 }
+
+// 执法司法机关 (labor inspection, arbitration, courts) read a contract only
+// under a case: each read sends the case number (案号) and the reason, which
+// the server writes to the operation log and the contract's evidence. The
+// last ones entered are offered again in this tab.
+export const inquiry = reactive({ case_no: '', reason: '' })
+export const isInquirer = () => can('contract.inquire') && !can('contract.draft') && !can('contract.oversee')
+export const inquiryQuery = () => ({ case_no: inquiry.case_no.trim(), reason: inquiry.reason.trim() })
+// Whether the caller may take the PDF and the evidence package (they carry
+// full ID numbers): the enterprise party's HR, or a role with pii.read.
+export const mayTakeDocuments = () =>
+  can('pii.read') || (can('contract.draft') && !!(state.user && state.user.scope && state.user.scope.kind === 'enterprise'))

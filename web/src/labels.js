@@ -22,6 +22,7 @@ export const PERMISSION_LABELS = {
   'checkup.respond': '查看体检报告与整改',
   'contract.draft': '起草、发送、签署劳动合同',
   'contract.oversee': '查看合同、备案导出与签约率',
+  'contract.inquire': '凭案号调取合同与证据包',
 }
 
 export const SCOPE_KIND_LABELS = {
@@ -63,6 +64,9 @@ export const ACTION_LABELS = {
   regrade: '重新评级',
   archive: '归档',
   rate: '服务评价',
+  'contract.document': '下载合同文件',
+  'contract.package': '下载证据包',
+  'contract.inquire': '凭案号调取合同',
 }
 
 export const OBJECT_TYPE_LABELS = {
@@ -163,6 +167,9 @@ export const DEFAULT_ORG_KINDS = [
   { key: 'mediation', name: '调解组织' },
   { key: 'task_force', name: '专班' },
   { key: 'enterprise_org', name: '企业' },
+  { key: 'labor_inspection', name: '劳动保障监察机构' },
+  { key: 'arbitration', name: '劳动人事争议仲裁委员会' },
+  { key: 'court', name: '人民法院' },
 ]
 
 export const ENTERPRISE_FLAGS = [

@@ -8,7 +8,7 @@
 import { can, hasModule } from './store.js'
 
 const CHECKUP_ANY = ['checkup.manage', 'checkup.inspect', 'checkup.respond']
-const CONTRACT_ANY = ['contract.draft', 'contract.oversee']
+const CONTRACT_ANY = ['contract.draft', 'contract.oversee', 'contract.inquire']
 const contract = (path, title, icon, test, perms) => ({ path, title, icon, test, perms, modules: ['contract', 'contracts'], orPerms: CONTRACT_ANY })
 const checkup = (path, title, icon, test, perms) => ({ path, title, icon, test, perms, modules: ['checkup'], orPerms: CHECKUP_ANY })
 

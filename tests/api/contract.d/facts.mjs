@@ -92,7 +92,10 @@ export default function (T, ctx) {
     assert(!/\.pdf$/m.test(names), 'no document in the package: ' + names)
     eq(sql(`SELECT count(*) FROM contract_documents WHERE contract_id = ${old.id}`), '0', 'no revision left')
     assert(!JSON.stringify(k.terms).includes(w1.id_number), 'the terms are gone')
-    eq(sql(`SELECT count(*) FROM evidence WHERE contract_id = ${old.id}`), leaves, 'the evidence leaves stay (their hashes are in checkpoints)')
+    // every leaf stays; the package download above is one more (point 7: a
+    // download of the package is evidenced)
+    eq(sql(`SELECT count(*) FROM evidence WHERE contract_id = ${old.id}`), String(Number(leaves) + 1), 'the evidence leaves stay (their hashes are in checkpoints)')
+    assert(Number(sql(`SELECT count(*) FROM evidence WHERE contract_id = ${old.id} AND kind = 'downloaded'`)) >= 1, 'the download recorded')
     eq((await hr.get(`/api/v1/contracts/${recent.id}/document.pdf`)).status, 200, 'the recent one keeps its document')
     const log = await ctx.admin.get(`/api/v1/audit?object_type=contract&object_id=${old.id}&action=contract.purge`)
     eq(log.status, 200, 'audit'); eq(log.json.total, 1, 'the purge is in the operation log')
