@@ -1220,10 +1220,14 @@ static void beijing_date(char out[11], const char *iso)
  * original), its term and job. */
 static json_t *original_of(const hx_contract_row *k)
 {
-	char day[11];
+	char day[11], num[32];
 	beijing_date(day, k->completed_at);
-	return json_pack("{s:I,s:s,s:s?,s:s?,s:O?,s:O?}", "id", (json_int_t)k->id, "kind", k->kind, "signed_at",
-			 k->completed_at, "signed_date", *day ? day : NULL, "term", json_object_get(k->terms, "term"), "job",
+	/* 合同编号 given at sending; a contract sent before numbers existed is
+	 * named by its platform id */
+	snprintf(num, sizeof num, "%lld", k->id);
+	return json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:O?,s:O?}", "id", (json_int_t)k->id, "number",
+			 k->number && *k->number ? k->number : num, "kind", k->kind, "signed_at", k->completed_at,
+			 "signed_date", *day ? day : NULL, "term", json_object_get(k->terms, "term"), "job",
 			 json_object_get(k->terms, "job"));
 }
 

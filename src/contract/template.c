@@ -158,7 +158,7 @@ static const struct label {
 	{"legal_basis", "解除或终止的法律依据", F_TEXT, 0},
 	{"effective_date", "变更生效日期", F_DATE, 0},
 	{"changes", "变更内容", F_TEXT, 0},
-	{"original.id", "原劳动合同编号", F_TEXT, 0},
+	{"original.number", "原劳动合同编号", F_TEXT, 0},
 	{"original.signed_date", "原劳动合同签订日期", F_DATE, 0},
 };
 

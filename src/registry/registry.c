@@ -390,14 +390,18 @@ static int ent_get(json_t **out, hx_ctx *c, long long id, int with_deleted, hx_e
 	return 0;
 }
 
-int hx_registry_enterprise_visible(hx_ctx *c, long long id, hx_err *err)
+/* The enterprise exists and is in the caller's scope; deleted ones count
+ * only when with_deleted (their contracts stay readable). */
+static int enterprise_scoped(hx_ctx *c, long long id, int with_deleted, hx_err *err)
 {
 	hx_buf w;
 	hx_buf_init(&w, 1024);
 	hx_param p[4];
 	int np = 0;
 	p[np++] = hx_p_int(id);
-	hx_buf_puts(&w, "SELECT count(*) FROM enterprises e WHERE e.id = ? AND e.deleted_at IS NULL");
+	hx_buf_puts(&w, "SELECT count(*) FROM enterprises e WHERE e.id = ?");
+	if (!with_deleted)
+		hx_buf_puts(&w, " AND e.deleted_at IS NULL");
 	hx_registry_scope_enterprises(&w, p, &np, c->me);
 	long long n = 0;
 	int rc = hx_db_int(c->db, &n, w.data, p, np, err);
@@ -409,23 +413,14 @@ int hx_registry_enterprise_visible(hx_ctx *c, long long id, hx_err *err)
 	return 0;
 }
 
+int hx_registry_enterprise_visible(hx_ctx *c, long long id, hx_err *err)
+{
+	return enterprise_scoped(c, id, 0, err);
+}
+
 int hx_registry_enterprise_in_scope(hx_ctx *c, long long id, hx_err *err)
 {
-	hx_buf w;
-	hx_buf_init(&w, 1024);
-	hx_param p[4];
-	int np = 0;
-	p[np++] = hx_p_int(id);
-	hx_buf_puts(&w, "SELECT count(*) FROM enterprises e WHERE e.id = ?");
-	hx_registry_scope_enterprises(&w, p, &np, c->me);
-	long long n = 0;
-	int rc = hx_db_int(c->db, &n, w.data, p, np, err);
-	hx_buf_free(&w);
-	if (rc)
-		return rc;
-	if (!n)
-		return hx_err_set(err, HX_ENOTFOUND, "not_found", "enterprise_id", "企业不存在或不在您的管理范围内");
-	return 0;
+	return enterprise_scoped(c, id, 1, err);
 }
 
 int hx_registry_enterprise_name(const char **name, hx_ctx *c, long long id, hx_err *err)

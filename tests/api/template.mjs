@@ -72,18 +72,18 @@ T.push(['the enterprise\'s own clauses appear under 其他约定', async () => {
   eq((await render('full_time', { ...base, extra_clauses: 'x' })).status, 400, 'extra_clauses not an array')
 }])
 const certificate = { ...base, event: 'rescind', date: '2028-06-30', reason: '双方协商一致解除劳动合同',
-  legal_basis: '《劳动合同法》第三十六条', hire_date: '2025-08-01', original: { id: 4711 } }
+  legal_basis: '《劳动合同法》第三十六条', hire_date: '2025-08-01', original: { id: 4711, number: '331125-2026-004711' } }
 const amendment = { ...base, changes: { pay: { monthly: 4600 }, job: { title: '质检员' } },
   before: { pay: { monthly: 4200 }, job: { title: '木制玩具装配工' } }, effective_date: '2027-03-01',
-  original: { id: 4712, signed_date: '2026-12-08' } }
+  original: { id: 4712, number: '331125-2026-004712', signed_date: '2026-12-08' } }
 T.push(['the certificate and the amendment print every value, none blank', async () => {
   const { text } = await renderText('termination', certificate)
   for (const s of ['解除或终止劳动合同证明书', '于2028年6月30日解除', '解除的原因：双方协商一致解除劳动合同',
     '解除的法律依据：《劳动合同法》第三十六条', '自2025年8月1日起在甲方处工作，至2028年6月30日止，在本单位的工作年限为2年11个月',
-    '平台合同编号：4711', base.job.title, base.job.location]) assert(text.includes(s), 'contains ' + s)
+    '合同编号：331125-2026-004711', base.job.title, base.job.location]) assert(text.includes(s), 'contains ' + s)
   assert(!text.includes('＿＿＿＿') || text.indexOf('＿＿＿＿') > text.indexOf('乙方（签字）'), 'no blank line in the text')
   const a = await renderText('amendment', amendment)
-  for (const s of ['变更劳动合同协议书', '于2026年12月8日订立了全日制劳动合同（平台合同编号：4712', '（1）工作岗位：木制玩具装配工→质检员',
+  for (const s of ['变更劳动合同协议书', '于2026年12月8日订立了全日制劳动合同（合同编号：331125-2026-004712', '（1）工作岗位：木制玩具装配工→质检员',
     '（2）月工资：4200元→4600元', '本协议自2027年3月1日起生效']) assert(a.text.includes(s), 'contains ' + s)
   const t = await renderText('termination', { ...certificate, event: 'terminate', date: '2025-08-20' })
   assert(t.text.includes('于2025年8月20日终止') && t.text.includes('工作年限为不满一个月'), 'terminate, under a month')

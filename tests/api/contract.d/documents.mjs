@@ -92,7 +92,7 @@ export default function (T, ctx) {
     await sendOk(r.json.id)
     const text = await pdfText(r.json.id)
     const signedOn = new Date(Date.parse(signed.completed_at) + 8 * 3600e3).toISOString().slice(0, 10)
-    has(text, ['变更劳动合同协议书', `于${cn(signedOn)}订立了全日制劳动合同`, `平台合同编号：${signed.id}`,
+    has(text, ['变更劳动合同协议书', `于${cn(signedOn)}订立了全日制劳动合同`, `合同编号：${signed.number}`,
       '（1）工作岗位：木制玩具装配工 → 质检员', '（2）月工资：4200元 → 4600元', '（3）试用期月工资：3400元 → 3680元', '本协议自2027年3月1日起生效',
       signedW.name, signedW.id_number, TERMS.worker_address])
     // unchanged terms are not listed as changes
@@ -124,7 +124,7 @@ export default function (T, ctx) {
     await sendOk(r.json.id)
     const text = await pdfText(r.json.id)
     // 实施条例第二十四条: term, date, job, years of service in this unit
-    has(text, ['解除或终止劳动合同证明书', `平台合同编号：${k.id}`, '固定期限，自2026年12月1日起至2029年11月30日止',
+    has(text, ['解除或终止劳动合同证明书', `合同编号：${k.number}`, '固定期限，自2026年12月1日起至2029年11月30日止',
       '于2028年12月31日解除', '解除的原因：' + body.reason, '解除的法律依据：' + body.legal_basis,
       '乙方自2026年11月1日起在甲方处工作，至2028年12月31日止，在本单位的工作年限为2年2个月', TERMS.job.title, TERMS.job.location,
       w.name, w.id_number, TERMS.worker_address])
