@@ -1065,6 +1065,22 @@ int hx_contract_send(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	free(lint_text);
 	if (rc)
 		return rc;
+	/* the document prints the phone the codes will go to: the roster's as
+	 * of sending, frozen below (a roster change after the draft was saved
+	 * reaches the text too) */
+	const char *tp = jstr(k.terms, "worker", "phone");
+	json_t *wk = json_object_get(k.terms, "worker");
+	if (k.worker_phone && *k.worker_phone && json_is_object(wk) && (!tp || strcmp(tp, k.worker_phone) != 0)) {
+		char *st = NULL;
+		json_object_set_new(wk, "phone", json_string(k.worker_phone));
+		if ((rc = sealed_terms(&st, c, k.terms, err)))
+			return rc;
+		hx_param tpp[] = {hx_p_text(st), hx_p_int(id)};
+		rc = hx_db_exec(c->db, "UPDATE contracts SET terms_enc = ? WHERE id = ?", tpp, 2, NULL, err);
+		free(st);
+		if (rc)
+			return rc;
+	}
 	const char *number = NULL;
 	json_t *boxes = NULL;
 	if ((rc = hx_template_find(&t, hx_cenv.templates, k.template_id, err)) ||
@@ -1195,6 +1211,15 @@ static int need_signed(hx_contract_row *k, hx_ctx *c, long long id, hx_err *err)
 	if (strcmp(k->status, "signed") != 0 ||
 	    (strcmp(k->kind, "full_time") != 0 && strcmp(k->kind, "part_time") != 0))
 		return hx_err_set(err, HX_ECONFLICT, "not_signed", "", "只能对已签署的劳动合同办理变更、续签或解除");
+	/* a contract removed after its retention period (retention.c) has no
+	 * terms left to change, renew or end */
+	long long purged = 0;
+	hx_param p[] = {hx_p_int(id)};
+	if ((rc = hx_db_int(c->db, &purged, "SELECT count(*) FROM contracts WHERE id = ? AND purged_at IS NOT NULL", p, 1,
+			    err)))
+		return rc;
+	if (purged)
+		return hx_err_set(err, HX_ECONFLICT, "purged", "", "该合同已过保存期限并已清除，不能再办理变更、续签或解除");
 	return 0;
 }
 

@@ -775,6 +775,44 @@ static void verify_files(json_t *checks, int *all, zip_t *z, json_t *files)
 }
 
 /* The events' own hashes and their inclusion in the checkpointed tree. */
+/* The handwritten signature each signed event names (handwriting_sha256)
+ * is the image in the package (signatures/<party>.png): the picture shown
+ * at 乙方（签字） is the one the worker drew when signing. */
+static void verify_handwriting(json_t *checks, int *all, json_t *events, zip_t *z)
+{
+	size_t i;
+	json_t *e;
+	int n = 0, ok = 1;
+	char why[256] = "";
+	json_array_foreach(events, i, e) {
+		json_t *leaf = json_loads(json_string_value(json_object_get(e, "leaf")) ?: "", 0, NULL);
+		json_t *d = json_object_get(leaf, "detail");
+		const char *want = json_string_value(json_object_get(d, "handwriting_sha256"));
+		const char *party = json_string_value(json_object_get(d, "party"));
+		if (strcmp(json_string_value(json_object_get(leaf, "kind")) ?: "", "signed") == 0 && want && *want) {
+			unsigned char *png = NULL;
+			size_t len = 0;
+			char name[64], have[65];
+			n++;
+			snprintf(name, sizeof name, "signatures/%.20s.png", party && strcmp(party, "worker") == 0 ? "worker" : "enterprise");
+			if (zread(&png, &len, z, name, 1u << 20)) {
+				ok = 0;
+				snprintf(why, sizeof why, "签名事件记录了手写签名，但证据包中没有 %s", name);
+			} else {
+				hx_sha256_hex(have, png, len);
+				if (strcmp(have, want) != 0) {
+					ok = 0;
+					snprintf(why, sizeof why, "%s 与签名事件记录的手写签名哈希不符", name);
+				}
+				free(png);
+			}
+		}
+		json_decref(leaf);
+	}
+	if (n)
+		check(checks, "handwriting", ok, ok ? "手写签名图像与签名事件记录的哈希一致" : why, all);
+}
+
 static void verify_events(json_t *checks, int *all, json_t *events, json_t *proofs, size_t tree, const uint8_t root[32],
 			  json_t *doc_shas)
 {
@@ -1068,6 +1106,7 @@ int hx_evidence_verify_package(json_t **report, const void *zipdata, size_t zlen
 		verify_events(checks, &all, evs, proofs, tree, root, doc_shas);
 	}
 	verify_chain(checks, &all, evs, cid);
+	verify_handwriting(checks, &all, evs, z);
 	if (manifest)
 		verify_count(checks, &all, evs, manifest);
 	if (!ca_path) {

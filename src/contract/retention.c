@@ -162,6 +162,12 @@ int hx_contract_retention_purge(json_t **out, hx_ctx *c, const char *before, hx_
 						    json_string_value(json_object_get(it, "worker_name"))),
 				    ch, err);
 		json_decref(ch);
+		/* the contract's own chain says it was purged, and when */
+		if (!rc)
+			rc = hx_evidence_add(c, id, "purged", "system",
+					     json_pack("{s:s?,s:s?}", "ended_on", json_string_value(json_object_get(it, "ended_on")),
+						       "retain_until", json_string_value(json_object_get(it, "retain_until"))),
+					     err);
 		if (rc)
 			goto done;
 	}

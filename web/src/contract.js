@@ -52,6 +52,7 @@ export const EVIDENCE_KINDS = {
   demo_note: '示例说明',
   cert_revoked: '吊销证书',
   inquired: '执法司法机关调取',
+  purged: '保存期满清除',
 }
 export const evidenceKind = (k) => EVIDENCE_KINDS[k] || k
 

@@ -54,6 +54,10 @@ export default function (T, ctx) {
     const w1 = await contractWorker(ctx.admin, e.id), w2 = await contractWorker(ctx.admin, e.id)
     const old = await signedContract(ctx.admin, hr, e.id, w1)
     const recent = await signedContract(ctx.admin, hr, e.id, w2)
+    // a fixed-term contract whose term ran out more than two years ago: still 'signed'
+    const w3 = await contractWorker(ctx.admin, e.id)
+    const lapsed = await signedContract(ctx.admin, hr, e.id, w3)
+    sql(`UPDATE contracts SET term_end = '${daysAgo(3, 0)}' WHERE id = ${lapsed.id}`)
     const oldEnd = daysAgo(2, 5), recentEnd = daysAgo(1, 0)
     sql(`UPDATE contracts SET status = 'ended', ended_at = '${oldEnd}T08:00:00Z' WHERE id = ${old.id}`)
     sql(`UPDATE contracts SET status = 'ended', ended_at = '${recentEnd}T08:00:00Z' WHERE id = ${recent.id}`)
@@ -80,6 +84,14 @@ export default function (T, ctx) {
     r = cli(['retention', 'purge', '--json'])
     eq(r.code, 0, 'purge: ' + r.err)
     assert(JSON.parse(r.out).items.some((x) => x.contract_id === old.id), 'purged')
+    assert(JSON.parse(r.out).items.some((x) => x.contract_id === lapsed.id), 'the lapsed one purged too')
+    // nothing is left to change, renew or end
+    for (const act of ['renew', 'amend', 'terminate']) {
+      const body = act === 'renew' ? { terms: { term: { type: 'open' } } } : act === 'amend' ? { changes: { job: { title: '质检员' } }, effective_date: '2027-01-01' }
+        : { event: 'terminate', date: '2026-12-31', reason: '期满', legal_basis: '《劳动合同法》第四十四条' }
+      const a = await hr.post(`/api/v1/contracts/${lapsed.id}/${act}`, body)
+      eq(a.status, 409, act + ' of a purged contract ' + a.body.toString()); eq(a.json.error.code, 'purged', act + ' code')
+    }
     const k = (await hr.get(`/api/v1/contracts/${old.id}`)).json
     assert(k.purged_at, 'marked purged'); eq(k.status, 'ended', 'the record stays')
     eq((await hr.get(`/api/v1/contracts/${old.id}/document.pdf`)).status, 404, 'the documents are gone')
@@ -94,7 +106,9 @@ export default function (T, ctx) {
     assert(!JSON.stringify(k.terms).includes(w1.id_number), 'the terms are gone')
     // every leaf stays; the package download above is one more (point 7: a
     // download of the package is evidenced)
-    eq(sql(`SELECT count(*) FROM evidence WHERE contract_id = ${old.id}`), String(Number(leaves) + 1), 'the evidence leaves stay (their hashes are in checkpoints)')
+    // and the purge itself is one more, in the contract's own chain
+    eq(sql(`SELECT count(*) FROM evidence WHERE contract_id = ${old.id}`), String(Number(leaves) + 2), 'the evidence leaves stay (their hashes are in checkpoints)')
+    eq(sql(`SELECT count(*) FROM evidence WHERE contract_id = ${old.id} AND kind = 'purged'`), '1', 'the purge is in the evidence')
     assert(Number(sql(`SELECT count(*) FROM evidence WHERE contract_id = ${old.id} AND kind = 'downloaded'`)) >= 1, 'the download recorded')
     eq((await hr.get(`/api/v1/contracts/${recent.id}/document.pdf`)).status, 200, 'the recent one keeps its document')
     const log = await ctx.admin.get(`/api/v1/audit?object_type=contract&object_id=${old.id}&action=contract.purge`)
