@@ -435,8 +435,21 @@ int hx_contract_sign_prepare(json_t **out, hx_ctx *c, const hx_contract_row *k, 
 	return hx_contract_sign_prepare_hand(out, c, k, party, serial, method, NULL, err);
 }
 
+/* The prepare step; keep, when given, receives the incremental update
+ * made (its bytes, offsets and digest) for a caller that completes the
+ * signature at once (the seal): the completion then need not make it
+ * again from the stored base revision. */
+static int prepare_keep(json_t **out, hx_pades_prep *keep, hx_ctx *c, const hx_contract_row *k, const char *party,
+			const char *serial, const char *method, const char *handwriting_b64, hx_err *err);
+
 int hx_contract_sign_prepare_hand(json_t **out, hx_ctx *c, const hx_contract_row *k, const char *party,
 				  const char *serial, const char *method, const char *handwriting_b64, hx_err *err)
+{
+	return prepare_keep(out, NULL, c, k, party, serial, method, handwriting_b64, err);
+}
+
+static int prepare_keep(json_t **out, hx_pades_prep *keep, hx_ctx *c, const hx_contract_row *k, const char *party,
+			const char *serial, const char *method, const char *handwriting_b64, hx_err *err)
 {
 	cert_row cr;
 	hx_pades_prep prep = {0};
@@ -490,6 +503,10 @@ int hx_contract_sign_prepare_hand(json_t **out, hx_ctx *c, const hx_contract_row
 			 "ECDSA-P256-SHA256", "signing_time", now);
 	if (png)
 		json_object_set_new(*out, "handwriting_sha256", json_string(hand_sha));
+	if (keep) { /* handed over: the caller frees it */
+		*keep = prep;
+		memset(&prep, 0, sizeof prep);
+	}
 done:
 	hx_pades_prep_free(&prep);
 	free(attrs);
@@ -584,7 +601,7 @@ static void built_free(built *b)
 }
 
 static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *cr, const uint8_t *sig, size_t sig_len,
-			const unsigned char *tst, size_t tlen, hx_err *err)
+			const unsigned char *tst, size_t tlen, hx_pades_prep *have, hx_err *err)
 {
 	hx_pades_prep prep = {0};
 	unsigned char *attrs = NULL, *cms = NULL, *check = NULL, *png = NULL;
@@ -594,10 +611,16 @@ static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *c
 	/* b->gen set: the token was verified as it was made (get_timestamp) */
 	memcpy(gen, b->gen, sizeof gen);
 	memset(b, 0, sizeof *b);
-	if ((rc = sig_handwriting(&png, &png_len, NULL, c, s->id, err)) ||
-	    (rc = prepare_doc(&prep, c, s->contract_id, s->base, s->party, s->signer, s->signing_time, png, png_len,
-			      err)) ||
-	    (rc = hx_cms_signed_attrs(&check, &checklen, prep.digest, cr->der, cr->len, err)))
+	if (have && have->pdf) {
+		/* made a moment ago by this caller's prepare, from the same base,
+		 * signer and time; the signed attributes below must still match */
+		prep = *have;
+		memset(have, 0, sizeof *have);
+	} else if ((rc = sig_handwriting(&png, &png_len, NULL, c, s->id, err)) ||
+		   (rc = prepare_doc(&prep, c, s->contract_id, s->base, s->party, s->signer, s->signing_time, png, png_len,
+				     err)))
+		goto done;
+	if ((rc = hx_cms_signed_attrs(&check, &checklen, prep.digest, cr->der, cr->len, err)))
 		goto done;
 	if (hx_b64_decode(&attrs, &alen, s->attrs_b64) || alen != checklen || memcmp(attrs, check, alen) != 0) {
 		rc = hx_err_set(err, HX_EINTERNAL, "prepare_mismatch", "", "签名准备数据不一致");
@@ -758,7 +781,7 @@ static int mark_pending(hx_ctx *c, const sig_row *s, const char *sig_b64, const 
  * that needs no lock (checks, the incremental update, the timestamp, the
  * CMS) runs outside the write transaction, which only stores the result. */
 static int complete_with(hx_ctx *c, long long contract_id, long long sig_id, const char *party, const uint8_t *sig,
-			 size_t sig_len, int *pending, hx_err *err)
+			 size_t sig_len, hx_pades_prep *have, int *pending, hx_err *err)
 {
 	sig_row s;
 	hx_contract_row k;
@@ -811,7 +834,7 @@ static int complete_with(hx_ctx *c, long long contract_id, long long sig_id, con
 	ts_rc = rc ? 0 : get_timestamp(&tst, &tlen, b.gen, sd, &ts_err);
 	/* 3. the signed revision from the base one, still reading */
 	if (!rc && !ts_rc)
-		rc = build_signed(&b, c, &s, &cr, sig, sig_len, tst, tlen, err);
+		rc = build_signed(&b, c, &s, &cr, sig, sig_len, tst, tlen, have, err);
 read_done:
 	free(attrs);
 	hx_db_rollback(c->db);
@@ -856,7 +879,7 @@ int hx_contract_sign_complete(hx_ctx *c, long long contract_id, long long signat
 	int rc = b64_arg(&sig, &len, sig_b64, "signature", 512, err);
 	if (rc)
 		return rc;
-	rc = complete_with(c, contract_id, signature_id, party, sig, len, pending, err);
+	rc = complete_with(c, contract_id, signature_id, party, sig, len, NULL, pending, err);
 	free(sig);
 	return rc;
 }
@@ -934,6 +957,7 @@ static int seal_sign_with(hx_ctx *c, long long contract_id, int confirm, const c
 	hx_contract_row k;
 	hx_intent in = {0};
 	json_t *prep = NULL;
+	hx_pades_prep made = {0}; /* the update prepare made, for the completion */
 	unsigned char *sig = NULL;
 	uint8_t *attrs = NULL;
 	size_t siglen = 0, alen = 0;
@@ -970,7 +994,7 @@ static int seal_sign_with(hx_ctx *c, long long contract_id, int confirm, const c
 		}
 	}
 	key = strdup(hx_rows_get(r, 0, "key_enc"));
-	if ((rc = hx_contract_sign_prepare(&prep, c, &k, "enterprise", hx_rows_get(r, 0, "cert_serial"), "seal", err)))
+	if ((rc = prepare_keep(&prep, &made, c, &k, "enterprise", hx_rows_get(r, 0, "cert_serial"), "seal", NULL, err)))
 		goto tx;
 	sid = json_integer_value(json_object_get(prep, "signature_id"));
 	if (confirm && (rc = hx_contract_intent_record(c, k.id, &in, "seal", err)))
@@ -983,7 +1007,8 @@ static int seal_sign_with(hx_ctx *c, long long contract_id, int confirm, const c
 tx:
 	rc = end_tx(c, rc, err);
 	if (!rc)
-		rc = complete_with(c, contract_id, sid, "enterprise", sig, siglen, pending, err);
+		rc = complete_with(c, contract_id, sid, "enterprise", sig, siglen, &made, pending, err);
+	hx_pades_prep_free(&made);
 	json_decref(prep);
 	free(sig);
 	free(attrs);
@@ -1066,7 +1091,7 @@ static int retry_pending(hx_ctx *c, hx_err *err)
 		hx_err e = {0};
 		if (hx_b64_decode(&sig, &len, hx_rows_get(r, i, "signature")))
 			continue;
-		complete_with(c, hx_rows_int(r, i, "contract_id"), hx_rows_int(r, i, "id"), NULL, sig, len, &pending, &e);
+		complete_with(c, hx_rows_int(r, i, "contract_id"), hx_rows_int(r, i, "id"), NULL, sig, len, NULL, &pending, &e);
 		free(sig);
 		if (pending) /* the TSA is still down: try the rest later */
 			break;
