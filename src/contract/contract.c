@@ -192,6 +192,12 @@ static int doc_corrupt(hx_err *err)
 int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *c, long long id, int version,
 			hx_err *err)
 {
+	return hx_contract_doc_get_hashed(pdf, len, sha, NULL, c, id, version, err);
+}
+
+int hx_contract_doc_get_hashed(unsigned char **pdf, size_t *len, char sha[65], EVP_MD_CTX **state, hx_ctx *c,
+			       long long id, int version, hx_err *err)
+{
 	hx_rows *r;
 	hx_param p[] = {hx_p_int(id), hx_p_int(version), hx_p_int(id), hx_p_int(version)};
 	int rc = hx_db_query(c->db, c->arena, &r,
@@ -237,14 +243,31 @@ int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *
 		n = (size_t)want;
 		bytes[n] = '\0';
 	}
+	/* the check of the whole revision; its SHA-256 state, before the
+	 * final step, is what a signature appended to it goes on from */
 	char check[65];
-	hx_sha256_hex(check, bytes, n);
+	unsigned char md[32];
+	EVP_MD_CTX *m = EVP_MD_CTX_new(), *fin = EVP_MD_CTX_new();
+	if (!m || !fin || EVP_DigestInit_ex(m, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(m, bytes, n) != 1 ||
+	    EVP_MD_CTX_copy_ex(fin, m) != 1 || EVP_DigestFinal_ex(fin, md, NULL) != 1) {
+		EVP_MD_CTX_free(m);
+		EVP_MD_CTX_free(fin);
+		rc = hx_err_set(err, HX_EINTERNAL, "digest_failed", "", "摘要计算失败");
+		goto fail;
+	}
+	EVP_MD_CTX_free(fin);
+	hx_hex(check, md, 32);
 	if (strcmp(check, hx_rows_get(r, r->nrows - 1, "sha256")) != 0) {
+		EVP_MD_CTX_free(m);
 		rc = doc_corrupt(err);
 		goto fail;
 	}
 	if (sha)
 		memcpy(sha, check, 65);
+	if (state)
+		*state = m;
+	else
+		EVP_MD_CTX_free(m);
 	*pdf = bytes;
 	*len = n;
 	return 0;
@@ -264,6 +287,12 @@ int hx_contract_doc_seal(char **sealed, char sha[65], hx_ctx *c, const unsigned 
 int hx_contract_doc_seal_delta(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len,
 			       size_t base_len, hx_err *err)
 {
+	return hx_contract_doc_seal_delta_from(sealed, sha, c, pdf, len, base_len, NULL, err);
+}
+
+int hx_contract_doc_seal_delta_from(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len,
+				    size_t base_len, const EVP_MD_CTX *base_state, hx_err *err)
+{
 	if (base_len == 0 || base_len >= len)
 		return hx_err_set(err, HX_EINTERNAL, "bad_revision", "", "签署后的文件未在原文件后追加内容");
 	uLongf zn = compressBound((uLong)(len - base_len));
@@ -278,9 +307,19 @@ int hx_contract_doc_seal_delta(char **sealed, char sha[65], hx_ctx *c, const uns
 	else
 		rc = hx_seal_bytes(sealed, c->keys->pii, z, zn, DELTA_AAD, err);
 	free(z);
-	if (!rc)
+	if (rc)
+		return rc;
+	/* the new revision's SHA-256 goes on from the base's state when the
+	 * caller has it (the base's bytes were hashed when read) */
+	EVP_MD_CTX *m = base_state ? EVP_MD_CTX_new() : NULL;
+	unsigned char md[32];
+	if (m && EVP_MD_CTX_copy_ex(m, base_state) == 1 && EVP_DigestUpdate(m, pdf + base_len, len - base_len) == 1 &&
+	    EVP_DigestFinal_ex(m, md, NULL) == 1)
+		hx_hex(sha, md, 32);
+	else
 		hx_sha256_hex(sha, pdf, len);
-	return rc;
+	EVP_MD_CTX_free(m);
+	return 0;
 }
 
 int hx_contract_doc_insert(hx_ctx *c, long long id, int version, const char *sha, size_t size, int delta,

@@ -73,6 +73,11 @@ const char *hx_contract_turn(const hx_contract_row *k);
  * SHA-256 checked against the stored one. */
 int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *c, long long id, int version,
 			hx_err *err);
+/* The same, and *state (when state is not NULL; EVP_MD_CTX_free) gets the
+ * SHA-256 state over the revision's bytes before the final step, for a
+ * signature appended to it to go on from. */
+int hx_contract_doc_get_hashed(unsigned char **pdf, size_t *len, char sha[65], EVP_MD_CTX **state, hx_ctx *c,
+			       long long id, int version, hx_err *err);
 /* A whole copy (version 1). */
 int hx_contract_doc_put(hx_ctx *c, long long id, int version, const unsigned char *pdf, size_t len,
 			char sha_out[65], hx_err *err);
@@ -84,6 +89,10 @@ int hx_contract_doc_put(hx_ctx *c, long long id, int version, const unsigned cha
 int hx_contract_doc_seal(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len, hx_err *err);
 int hx_contract_doc_seal_delta(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len,
 			       size_t base_len, hx_err *err);
+/* The same, the SHA-256 going on from base_state (over pdf[0, base_len),
+ * NULL: hashed whole). */
+int hx_contract_doc_seal_delta_from(char **sealed, char sha[65], hx_ctx *c, const unsigned char *pdf, size_t len,
+				    size_t base_len, const EVP_MD_CTX *base_state, hx_err *err);
 int hx_contract_doc_insert(hx_ctx *c, long long id, int version, const char *sha, size_t size, int delta,
 			   const char *sealed, hx_err *err);
 

@@ -351,10 +351,11 @@ static const char *reason_of(const char *party)
  * completion). */
 static int prepare_doc(hx_pades_prep *prep, hx_ctx *c, long long contract_id, int base, const char *party,
 		       const char *signer, const char *signing_time, const unsigned char *png, size_t png_len,
-		       hx_err *err)
+		       EVP_MD_CTX **base_state, hx_err *err)
 {
 	unsigned char *pdf = NULL;
 	size_t len = 0;
+	EVP_MD_CTX *state = NULL; /* SHA-256 over the base revision, from reading it */
 	hx_contract_look look = {0};
 	hx_rows *r;
 	hx_param p[] = {hx_p_int(contract_id)};
@@ -366,10 +367,15 @@ static int prepare_doc(hx_pades_prep *prep, hx_ctx *c, long long contract_id, in
 					      r->nrows ? hx_rows_get(r, 0, "name") : NULL, signer, png, png_len,
 					      signing_time, err)))
 		return rc;
-	if (!(rc = hx_contract_doc_get(&pdf, &len, NULL, c, contract_id, base, err)))
-		rc = hx_pades_prepare_visible(prep, pdf, len, field_of(party), signer, reason_of(party), signing_time,
-					      look.visible ? &look.ap : NULL, err);
+	if (!(rc = hx_contract_doc_get_hashed(&pdf, &len, NULL, &state, c, contract_id, base, err)))
+		rc = hx_pades_prepare_hashed(prep, pdf, len, state, field_of(party), signer, reason_of(party), signing_time,
+					     look.visible ? &look.ap : NULL, err);
 	free(pdf);
+	if (!rc && base_state) {
+		*base_state = state;
+		state = NULL;
+	}
+	EVP_MD_CTX_free(state);
 	hx_contract_look_free(&look);
 	return rc;
 }
@@ -475,7 +481,7 @@ static int prepare_keep(json_t **out, hx_pades_prep *keep, hx_ctx *c, const hx_c
 	if ((rc = turn_check(k, party, err)) || (rc = cert_for(&cr, c, k, party, method, serial, err)))
 		return rc;
 	hx_now_iso(now);
-	if ((rc = prepare_doc(&prep, c, k->id, k->doc_version, party, cr.cn, now, png, png_len, err)) ||
+	if ((rc = prepare_doc(&prep, c, k->id, k->doc_version, party, cr.cn, now, png, png_len, NULL, err)) ||
 	    (rc = hx_cms_signed_attrs(&attrs, &alen, prep.digest, cr.der, cr.len, err)))
 		goto done;
 	attrs_b64 = hx_b64_encode(attrs, alen);
@@ -604,6 +610,7 @@ static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *c
 			const unsigned char *tst, size_t tlen, hx_pades_prep *have, hx_err *err)
 {
 	hx_pades_prep prep = {0};
+	EVP_MD_CTX *base_state = NULL; /* SHA-256 over the base revision as read */
 	unsigned char *attrs = NULL, *cms = NULL, *check = NULL, *png = NULL;
 	size_t alen = 0, cmslen = 0, checklen = 0, png_len = 0;
 	char gen[32];
@@ -618,7 +625,7 @@ static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *c
 		memset(have, 0, sizeof *have);
 	} else if ((rc = sig_handwriting(&png, &png_len, NULL, c, s->id, err)) ||
 		   (rc = prepare_doc(&prep, c, s->contract_id, s->base, s->party, s->signer, s->signing_time, png, png_len,
-				     err)))
+				     &base_state, err)))
 		goto done;
 	if ((rc = hx_cms_signed_attrs(&check, &checklen, prep.digest, cr->der, cr->len, err)))
 		goto done;
@@ -651,8 +658,10 @@ static int build_signed(built *b, hx_ctx *c, const sig_row *s, const cert_row *c
 	if ((rc = hx_db_int(c->db, &base_len, "SELECT size FROM contract_documents WHERE contract_id = ? AND version = ?",
 			    bp, 2, err)))
 		goto done;
-	rc = hx_contract_doc_seal_delta(&b->sealed, b->sha, c, prep.pdf, prep.len, (size_t)base_len, err);
+	rc = hx_contract_doc_seal_delta_from(&b->sealed, b->sha, c, prep.pdf, prep.len, (size_t)base_len,
+					     base_state && prep.len > (size_t)base_len ? base_state : NULL, err);
 done:
+	EVP_MD_CTX_free(base_state);
 	hx_pades_prep_free(&prep);
 	free(attrs);
 	free(check);

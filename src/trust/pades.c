@@ -1856,7 +1856,7 @@ static int write_update(buf *o, doc *dc, update *u)
 }
 
 /* Writes the /ByteRange around <…> of /Contents and digests the ranges. */
-static int seal_range(buf *o, const update *u, unsigned char digest[32])
+static int seal_range(buf *o, const update *u, const EVP_MD_CTX *base, size_t base_len, unsigned char digest[32])
 {
 	char t[BR_TEXT + 1];
 	size_t a = u->contents_off - 1, b = u->contents_off + 2 * (size_t)HX_PADES_CMS_MAX + 1;
@@ -1865,7 +1865,11 @@ static int seal_range(buf *o, const update *u, unsigned char digest[32])
 		return -1;
 	memcpy(o->p + u->br_off, t, BR_TEXT);
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	int ok = m && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(m, o->p, a) == 1 &&
+	/* the first range starts with the base document: its state, when the
+	 * caller hashed it already, saves hashing it again */
+	int ok = m && (base && base_len <= a ? EVP_MD_CTX_copy_ex(m, base) == 1 &&
+						       EVP_DigestUpdate(m, o->p + base_len, a - base_len) == 1
+					     : EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(m, o->p, a) == 1) &&
 		 EVP_DigestUpdate(m, o->p + b, c) == 1 && EVP_DigestFinal_ex(m, digest, NULL) == 1;
 	EVP_MD_CTX_free(m);
 	return ok ? 0 : -1;
@@ -1880,6 +1884,13 @@ int hx_pades_prepare(hx_pades_prep *out, const unsigned char *pdf, size_t len, c
 int hx_pades_prepare_visible(hx_pades_prep *out, const unsigned char *pdf, size_t len, const char *field_name,
 			     const char *signer_name, const char *reason, const char *signing_time,
 			     const hx_pades_appearance *ap, hx_err *err)
+{
+	return hx_pades_prepare_hashed(out, pdf, len, NULL, field_name, signer_name, reason, signing_time, ap, err);
+}
+
+int hx_pades_prepare_hashed(hx_pades_prep *out, const unsigned char *pdf, size_t len, const EVP_MD_CTX *pdf_state,
+			    const char *field_name, const char *signer_name, const char *reason, const char *signing_time,
+			    const hx_pades_appearance *ap, hx_err *err)
 {
 	doc dc;
 	update u;
@@ -1906,7 +1917,10 @@ int hx_pades_prepare_visible(hx_pades_prep *out, const unsigned char *pdf, size_
 		rc = bad_pdf(err, "无法改写文档目录或页面");
 		goto done;
 	}
-	if (o.bad || seal_range(&o, &u, out->digest)) {
+	/* the update appends: the output starts with the document as given */
+	if (pdf_state && (o.bad || o.len < len || memcmp(o.p, pdf, len) != 0))
+		pdf_state = NULL;
+	if (o.bad || seal_range(&o, &u, pdf_state, len, out->digest)) {
 		rc = o.bad ? no_memory(err) : hx_err_set(err, HX_EINTERNAL, "digest_failed", "", "摘要计算失败");
 		goto done;
 	}

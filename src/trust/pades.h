@@ -22,6 +22,7 @@
 #define HX_PADES_H
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stddef.h>
 
 #include "../core/err.h"
@@ -82,6 +83,12 @@ int hx_pades_image_encode(unsigned char **rgb_z, size_t *rgb_zlen, unsigned char
 int hx_pades_prepare_visible(hx_pades_prep *out, const unsigned char *pdf, size_t len, const char *field_name,
 			     const char *signer_name, const char *reason, const char *signing_time,
 			     const hx_pades_appearance *ap, hx_err *err);
+/* The same, with pdf_state (NULL: none) the SHA-256 state over the len
+ * bytes of pdf, as the caller had it from reading them: the /ByteRange
+ * digest goes on from it instead of hashing the document again. */
+int hx_pades_prepare_hashed(hx_pades_prep *out, const unsigned char *pdf, size_t len, const EVP_MD_CTX *pdf_state,
+			    const char *field_name, const char *signer_name, const char *reason, const char *signing_time,
+			    const hx_pades_appearance *ap, hx_err *err);
 
 /* The DER SignedAttributes (a SET OF Attribute, tag 0x31) for a document
  * digest: content-type id-data, message-digest, and ESS

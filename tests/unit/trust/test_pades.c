@@ -710,6 +710,35 @@ static void test_appended_bytes_are_modified_after_last(void **s)
 	free(b.p);
 }
 
+/* Going on from the document's SHA-256 state (the caller hashed it when
+ * reading it) gives the same update and the same digest as hashing it
+ * again; a state over other bytes gives another digest. */
+static void test_prepare_from_the_documents_hash_state_is_the_same(void **s)
+{
+	(void)s;
+	hx_err e = {0};
+	hx_pades_prep a, b, c;
+	ready();
+	EVP_MD_CTX *m = EVP_MD_CTX_new(), *other = EVP_MD_CTX_new();
+	assert_non_null(m);
+	assert_int_equal(EVP_DigestInit_ex(m, EVP_sha256(), NULL), 1);
+	assert_int_equal(EVP_DigestUpdate(m, fx.base.p, fx.base.len), 1);
+	assert_int_equal(EVP_DigestInit_ex(other, EVP_sha256(), NULL), 1);
+	assert_int_equal(EVP_DigestUpdate(other, "not the document", 16), 1);
+	CHECK(hx_pades_prepare(&a, fx.base.p, fx.base.len, "f", "x", "y", "2025-01-31T08:00:00Z", &e));
+	CHECK(hx_pades_prepare_hashed(&b, fx.base.p, fx.base.len, m, "f", "x", "y", "2025-01-31T08:00:00Z", NULL, &e));
+	CHECK(hx_pades_prepare_hashed(&c, fx.base.p, fx.base.len, other, "f", "x", "y", "2025-01-31T08:00:00Z", NULL, &e));
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.pdf, b.pdf, a.len);
+	assert_memory_equal(a.digest, b.digest, 32);
+	assert_memory_not_equal(a.digest, c.digest, 32);
+	hx_pades_prep_free(&a);
+	hx_pades_prep_free(&b);
+	hx_pades_prep_free(&c);
+	EVP_MD_CTX_free(m);
+	EVP_MD_CTX_free(other);
+}
+
 static void test_duplicate_field_name_is_a_conflict(void **s)
 {
 	(void)s;
@@ -999,6 +1028,7 @@ int main(void)
 		cmocka_unit_test(test_tampered_byte_breaks_the_digest),
 		cmocka_unit_test(test_appended_bytes_are_modified_after_last),
 		cmocka_unit_test(test_duplicate_field_name_is_a_conflict),
+		cmocka_unit_test(test_prepare_from_the_documents_hash_state_is_the_same),
 		cmocka_unit_test(test_existing_form_and_annotations_are_kept),
 		cmocka_unit_test(test_bad_arguments_are_refused),
 		cmocka_unit_test(test_visible_signature_on_a_later_page),
