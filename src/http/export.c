@@ -62,15 +62,23 @@ int hx_req_xlsx(hx_req *r, const char *filename, const char *sheet, const hx_xls
 		size_t ncols, json_t *items)
 {
 	hx_err err = {0};
-	const char *header[64] = {0};
-	int numeric[64] = {0};
-	if (ncols > 64)
-		ncols = 64;
+	const char *header[HX_XLSX_EXPORT_COLS] = {0};
+	int numeric[HX_XLSX_EXPORT_COLS] = {0};
+	/* a wider table is a programmer's error to report, never a cut one */
+	if (ncols == 0 || ncols > HX_XLSX_EXPORT_COLS) {
+		hx_err_set(&err, HX_EINTERNAL, "too_many_columns", "", "导出表格的列数超出上限（%d）",
+			   HX_XLSX_EXPORT_COLS);
+		return hx_req_fail(r, &err);
+	}
 	for (size_t k = 0; k < ncols; k++) {
 		header[k] = cols[k].label;
 		numeric[k] = cols[k].numeric;
 	}
 	struct rows st = {items, 0, cols, ncols, calloc(ncols, sizeof(char *))};
+	if (!st.tmp) {
+		hx_err_set(&err, HX_ENOMEM, "no_memory", "", "内存不足");
+		return hx_req_fail(r, &err);
+	}
 	char *out = NULL;
 	size_t len = 0;
 	int rc = hx_xlsx_write_mem(&out, &len, sheet, ncols, header, numeric, next_row, &st, &err);

@@ -125,6 +125,8 @@ typedef struct hx_xlsx_col {
 	int numeric;
 	const char *const *map; /* NULL or {code, label, code, label, …, NULL} */
 } hx_xlsx_col;
+/* The most columns an .xlsx export has; more is refused, never cut. */
+#define HX_XLSX_EXPORT_COLS 64
 int hx_req_xlsx(hx_req *r, const char *filename, const char *sheet, const hx_xlsx_col *cols,
 		size_t ncols, json_t *items);
 

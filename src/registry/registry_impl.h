@@ -16,8 +16,6 @@ int hx_registry_phone_ok(const char *phone);
 
 #define HX_EMPLOYMENT_TYPES "full_time", "全日制", "part_time", "非全日制", "dispatched", "劳务派遣"
 
-#endif
-
 /* A checked worker, ready to insert: ID number already sealed. */
 typedef struct hx_worker_row {
 	long long enterprise_id;
@@ -41,3 +39,5 @@ int hx_registry_generation(long long *gen, hx_ctx *c, int table, hx_err *err);
  * depends on) at generation gen; malloc'd copy or NULL. */
 char *hx_registry_cache_get(const char *what, long long gen);
 void hx_registry_cache_put(const char *what, long long gen, const char *text);
+
+#endif
