@@ -162,7 +162,7 @@ int hx_contract_rates(json_t **out, hx_ctx *c, long long area_id, hx_err *err)
 	}
 	hx_buf_puts(&w, " ORDER BY e.name LIMIT 5000");
 	hx_rows *r;
-	rc = hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
+	rc = hx_buf_failed(&w) ? hx_registry_query_too_long(err) : hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
 	hx_buf_free(&w);
 	if (rc)
 		return rc;
@@ -238,7 +238,7 @@ int hx_contract_filing(json_t **out, hx_ctx *c, const char *month, long long are
 	}
 	hx_buf_puts(&w, " ORDER BY k.completed_at, k.id LIMIT 20000");
 	hx_rows *r;
-	rc = hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
+	rc = hx_buf_failed(&w) ? hx_registry_query_too_long(err) : hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
 	hx_buf_free(&w);
 	if (rc)
 		return rc;

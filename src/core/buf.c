@@ -37,9 +37,11 @@ static int grow(hx_buf *b, size_t need)
 
 int hx_buf_append(hx_buf *b, const void *p, size_t n)
 {
+	if (b->failed)
+		return b->failed;
 	int rc = grow(b, b->len + n);
 	if (rc)
-		return rc;
+		return b->failed = rc;
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -54,18 +56,20 @@ int hx_buf_puts(hx_buf *b, const char *s)
 
 int hx_buf_printf(hx_buf *b, const char *fmt, ...)
 {
+	if (b->failed)
+		return b->failed;
 	if (!fmt)
-		return HX_EINVAL;
+		return b->failed = HX_EINVAL;
 	va_list ap;
 	va_start(ap, fmt);
 	char probe[1];
 	int n = vsnprintf(probe, sizeof probe, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return HX_EINTERNAL;
+		return b->failed = HX_EINTERNAL;
 	int rc = grow(b, b->len + (size_t)n);
 	if (rc)
-		return rc;
+		return b->failed = rc;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -73,8 +77,14 @@ int hx_buf_printf(hx_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int hx_buf_failed(const hx_buf *b)
+{
+	return b->failed;
+}
+
 void hx_buf_reset(hx_buf *b)
 {
+	b->failed = 0;
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
@@ -84,6 +94,7 @@ void hx_buf_free(hx_buf *b)
 {
 	free(b->data);
 	b->data = NULL;
+	b->failed = 0;
 	b->len = b->cap = 0;
 }
 

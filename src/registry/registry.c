@@ -53,7 +53,12 @@ static const char *area_kind_name(const char *k)
 
 /* ---- scope ---- */
 
-void hx_registry_scope_enterprises(hx_buf *w, hx_param *p, int *np, const hx_principal *me)
+int hx_registry_query_too_long(hx_err *err)
+{
+	return hx_err_set(err, HX_ETOOBIG, "query_too_long", "", "查询条件过长");
+}
+
+int hx_registry_scope_enterprises(hx_buf *w, hx_param *p, int *np, const hx_principal *me)
 {
 	switch (me->scope.kind) {
 	case HX_SCOPE_COUNTY:
@@ -77,6 +82,7 @@ void hx_registry_scope_enterprises(hx_buf *w, hx_param *p, int *np, const hx_pri
 		p[(*np)++] = hx_p_int(me->scope.worker_id);
 		break;
 	}
+	return hx_buf_failed(w);
 }
 
 /* ---- areas ---- */
@@ -380,7 +386,7 @@ static int ent_get(json_t **out, hx_ctx *c, long long id, int with_deleted, hx_e
 		hx_buf_puts(&w, " AND e.deleted_at IS NULL");
 	hx_registry_scope_enterprises(&w, p, &np, c->me);
 	hx_rows *r;
-	int rc = hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
+	int rc = hx_buf_failed(&w) ? hx_registry_query_too_long(err) : hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
 	hx_buf_free(&w);
 	if (rc)
 		return rc;
@@ -404,7 +410,7 @@ static int enterprise_scoped(hx_ctx *c, long long id, int with_deleted, hx_err *
 		hx_buf_puts(&w, " AND e.deleted_at IS NULL");
 	hx_registry_scope_enterprises(&w, p, &np, c->me);
 	long long n = 0;
-	int rc = hx_db_int(c->db, &n, w.data, p, np, err);
+	int rc = hx_buf_failed(&w) ? hx_registry_query_too_long(err) : hx_db_int(c->db, &n, w.data, p, np, err);
 	hx_buf_free(&w);
 	if (rc)
 		return rc;
@@ -433,7 +439,7 @@ int hx_registry_enterprise_name(const char **name, hx_ctx *c, long long id, hx_e
 	hx_buf_puts(&w, "SELECT e.name FROM enterprises e WHERE e.id = ? AND e.deleted_at IS NULL");
 	hx_registry_scope_enterprises(&w, p, &np, c->me);
 	hx_rows *r;
-	int rc = hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
+	int rc = hx_buf_failed(&w) ? hx_registry_query_too_long(err) : hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
 	hx_buf_free(&w);
 	if (rc)
 		return rc;
@@ -452,7 +458,7 @@ int hx_registry_enterprise_by_uscc(long long *id, hx_ctx *c, const char *uscc, h
 	p[np++] = hx_p_text(uscc);
 	hx_buf_puts(&w, "SELECT e.id FROM enterprises e WHERE e.uscc = ? AND e.deleted_at IS NULL");
 	hx_registry_scope_enterprises(&w, p, &np, c->me);
-	int rc = hx_db_int(c->db, id, w.data, p, np, err);
+	int rc = hx_buf_failed(&w) ? hx_registry_query_too_long(err) : hx_db_int(c->db, id, w.data, p, np, err);
 	hx_buf_free(&w);
 	if (rc == HX_ENOTFOUND)
 		return hx_err_set(err, HX_ENOTFOUND, "not_found", "uscc", "统一社会信用代码为%s的企业不存在或不在您的管理范围内", uscc);
@@ -770,6 +776,10 @@ int hx_registry_enterprise_list(json_t **out, hx_ctx *c, const hx_enterprise_fil
 		}
 	}
 	long long total = 0;
+	if (hx_buf_failed(&w)) {
+		rc = hx_registry_query_too_long(err);
+		goto done;
+	}
 	/* The total is reused while nothing changed; only county and area
 	 * scopes are cached (their filters read nothing but enterprises and
 	 * areas, which move the counter). */
@@ -865,7 +875,7 @@ int hx_registry_agency_enterprises(json_t **out, hx_ctx *c, long long org_id, hx
 	hx_registry_scope_enterprises(&w, p, &np, c->me);
 	hx_buf_puts(&w, " ORDER BY e.name");
 	hx_rows *r;
-	int rc = hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
+	int rc = hx_buf_failed(&w) ? hx_registry_query_too_long(err) : hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
 	hx_buf_free(&w);
 	if (rc)
 		return rc;

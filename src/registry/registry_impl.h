@@ -6,8 +6,12 @@
 #include "../store/store.h"
 #include "registry.h"
 
-/* Appends " AND …" limiting enterprises (alias e) to the caller's scope. */
-void hx_registry_scope_enterprises(hx_buf *w, hx_param *p, int *np, const hx_principal *me);
+/* Appends " AND …" limiting enterprises (alias e) to the caller's scope.
+ * Returns hx_buf_failed(w): a query whose text did not fit (its scope
+ * clause cut off) must not run. */
+int hx_registry_scope_enterprises(hx_buf *w, hx_param *p, int *np, const hx_principal *me);
+/* The error to answer with when a query's text did not fit. */
+int hx_registry_query_too_long(hx_err *err);
 /* Reads and checks an enterprise body (create when creating). */
 int hx_registry_enterprise_fields(hx_ctx *c, json_t *body, int creating, json_t *cur, hx_err *err);
 int hx_registry_enterprise_insert(long long *id, hx_ctx *c, json_t *f, int demo, hx_err *err);

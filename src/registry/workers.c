@@ -106,7 +106,7 @@ static int worker_get(json_t **out, hx_ctx *c, long long id, hx_err *err)
 	hx_buf_puts(&w, "SELECT " W_COLS W_FROM " WHERE w.id = ? AND w.deleted_at IS NULL AND e.deleted_at IS NULL");
 	scope_workers(&w, p, &np, c->me);
 	hx_rows *r;
-	int rc = hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
+	int rc = hx_buf_failed(&w) ? hx_registry_query_too_long(err) : hx_db_query(c->db, c->arena, &r, w.data, p, np, err);
 	hx_buf_free(&w);
 	if (rc)
 		return rc;
@@ -488,6 +488,10 @@ int hx_registry_worker_list(json_t **out, hx_ctx *c, const hx_worker_filter *f, 
 		}
 	}
 	long long total = 0;
+	if (hx_buf_failed(&w)) {
+		rc = hx_registry_query_too_long(err);
+		goto done;
+	}
 	char *csql = hx_arena_printf(c->arena, "SELECT count(*)" W_FROM "%s", w.data);
 	if (c->me->scope.kind == HX_SCOPE_COUNTY || c->me->scope.kind == HX_SCOPE_AREA)
 		rc = hx_registry_count(&total, c, 2, csql, p, np, err);

@@ -9,10 +9,34 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+
+/* A capped buffer remembers its first failed append: later appends fail
+ * too (no text with a clause missing in the middle), and the caller
+ * checks once, before it uses the text. */
+static void test_buf_failure_is_sticky_until_reset(void **s)
+{
+	(void)s;
+	hx_buf b;
+	hx_buf_init(&b, 16);
+	assert_int_equal(hx_buf_puts(&b, "SELECT 1"), 0);
+	assert_int_equal(hx_buf_failed(&b), 0);
+	assert_int_equal(hx_buf_puts(&b, " AND e.id = ?"), HX_ETOOBIG);
+	assert_int_equal(hx_buf_puts(&b, "x"), HX_ETOOBIG); /* would fit, but a clause is missing */
+	assert_int_equal(hx_buf_printf(&b, "%d", 1), HX_ETOOBIG);
+	assert_int_equal(hx_buf_failed(&b), HX_ETOOBIG);
+	assert_string_equal(b.data, "SELECT 1");
+	hx_buf_reset(&b);
+	assert_int_equal(hx_buf_failed(&b), 0);
+	assert_int_equal(hx_buf_puts(&b, "ok"), 0);
+	assert_string_equal(b.data, "ok");
+	hx_buf_free(&b);
+}
 
 static void test_uscc_accepts_valid_sample(void **s)
 {
@@ -224,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_json_too_long_counts_characters),
 		cmocka_unit_test(test_seal_round_trip_and_tamper),
 		cmocka_unit_test(test_arena_strings_survive_until_free),
+		cmocka_unit_test(test_buf_failure_is_sticky_until_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

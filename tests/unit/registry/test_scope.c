@@ -30,6 +30,7 @@
 #include "core/crypto.h"
 #include "core/ids.h"
 #include "registry/registry.h"
+#include "registry/registry_impl.h"
 #include "store/store.h"
 
 typedef struct fx {
@@ -74,6 +75,32 @@ static void principal(hx_principal *p, const char *role)
 	p->role = r->key;
 	p->perms = r->perms;
 	p->scope.kind = r->scope_kind;
+}
+
+/* A scope clause that does not fit is an error, never a query without
+ * it: the builder says so, and the text stays failed. */
+static void test_scope_clause_that_does_not_fit_is_an_error(void **s)
+{
+	(void)s;
+	hx_principal me;
+	principal(&me, "area_officer");
+	me.scope.area_id = 7;
+	hx_buf w;
+	hx_param p[4];
+	int np = 0;
+	hx_buf_init(&w, 48);
+	assert_int_equal(hx_buf_puts(&w, "SELECT e.id FROM enterprises e WHERE 1 = 1"), 0);
+	assert_int_not_equal(hx_registry_scope_enterprises(&w, p, &np, &me), 0);
+	assert_int_not_equal(hx_buf_failed(&w), 0);
+	hx_buf_free(&w);
+	/* with room, the clause is there and the builder answers 0 */
+	hx_buf_init(&w, 4096);
+	np = 0;
+	hx_buf_puts(&w, "SELECT e.id FROM enterprises e WHERE 1 = 1");
+	assert_int_equal(hx_registry_scope_enterprises(&w, p, &np, &me), 0);
+	assert_non_null(strstr(w.data, "e.area_id IN"));
+	assert_int_equal(np, 1);
+	hx_buf_free(&w);
 }
 
 static void act_as(fx *f, const hx_principal *p)
@@ -693,6 +720,7 @@ static void test_worker_total_follows_create_and_delete(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scope_clause_that_does_not_fit_is_an_error),
 		cmocka_unit_test_setup_teardown(test_county_admin_lists_every_enterprise, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_area_officer_lists_only_own_area, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_area_officer_gets_not_found_outside_area, setup, teardown),
