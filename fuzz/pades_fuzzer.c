@@ -1,4 +1,4 @@
-/* Fuzz target for PAdES verification (src/trust/pades.c): any bytes given
+/* Fuzz target for PAdES verification (trust/pades_verify.c): any bytes given
  * as a signed PDF must come back as a report or an error value, never a
  * crash, a leak or unbounded work. This drives the PDF reader (xref chain,
  * objects, the form field tree) and, for inputs that keep a signature

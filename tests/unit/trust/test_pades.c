@@ -1,4 +1,4 @@
-/* Unit tests of PAdES B-T signatures (src/trust/pades.c): a contract PDF
+/* Unit tests of PAdES B-T signatures (src/trust/pades.h): a contract PDF
  * made by cairo is signed by a worker (a WebCrypto-style raw r||s
  * signature), an enterprise and a witness, each with its own certificate
  * under an intermediate CA and a timestamp from the built-in TSA. poppler's
