@@ -66,10 +66,34 @@ int hx_contract_load(hx_contract_row *out, hx_ctx *c, long long id, int scoped, 
 int hx_contract_needs(const hx_contract_row *k, const char *party);
 /* "worker", "enterprise" or NULL when nobody can sign now. */
 const char *hx_contract_turn(const hx_contract_row *k);
+/* Whether a contract in this status waits for a signature (sent, signing). */
+int hx_contract_is_open(const char *status);
+
+/* The columns of a contract row with the roster's names beside them, for
+ * hx_contract_row_fill (row.c) and the list (hx_contract_list_item). */
+#define HX_CONTRACT_K_COLS                                                                                         \
+	"SELECT k.id AS id, k.enterprise_id AS enterprise_id, k.worker_id AS worker_id, k.parent_id AS parent_id,"   \
+	" k.kind AS kind, k.template_id AS template_id, k.event AS event, k.status AS status, k.sign_order AS sign_order," \
+	" k.pending AS pending, k.doc_version AS doc_version, k.expires_days AS expires_days, k.lint_errors AS lint_errors," \
+	" k.worker_signed_at AS worker_signed_at, k.enterprise_signed_at AS enterprise_signed_at, k.sent_at AS sent_at," \
+	" k.completed_at AS completed_at, k.expires_at AS expires_at, k.doc_sha256 AS doc_sha256, k.link_enc AS link_enc," \
+	" k.effective_date AS effective_date, k.term_end AS term_end, k.terms_enc AS terms_enc, k.lint AS lint,"     \
+	" k.term_type AS term_type, k.term_start AS term_start, k.job AS job, k.monthly_wage AS monthly_wage,"      \
+	" k.ended_at AS ended_at, k.closed_reason AS closed_reason, k.created_at AS created_at, k.updated_at AS updated_at," \
+	" w.name AS worker_name, w.id_hash AS worker_id_hash,"                                                      \
+	" CASE WHEN k.status = 'draft' THEN w.phone ELSE k.worker_phone END AS worker_phone, e.name AS enterprise_name," \
+	" k.number AS number, k.sign_boxes AS sign_boxes"                                                            \
+	" FROM contracts k JOIN workers w ON w.id = k.worker_id JOIN enterprises e ON e.id = k.enterprise_id"
+
+/* Fills k from row 0 of r (HX_CONTRACT_K_COLS); the terms opened. */
+int hx_contract_row_fill(hx_contract_row *k, hx_ctx *c, hx_rows *r, hx_err *err);
+/* 0 when the caller (c->me; NULL = no scope) may see a contract of this
+ * enterprise and worker, else HX_ENOTFOUND (not_found). */
+int hx_contract_in_scope(hx_ctx *c, long long enterprise_id, long long worker_id, hx_err *err);
 
 /* Documents: version 1 is the frozen text; each signature adds one, stored
  * as the bytes its incremental update appended to the version before
- * (contract.c). The whole PDF of any version is returned malloc'd, its
+ * (row.c). The whole PDF of any version is returned malloc'd, its
  * SHA-256 checked against the stored one. */
 int hx_contract_doc_get(unsigned char **pdf, size_t *len, char sha[65], hx_ctx *c, long long id, int version,
 			hx_err *err);
@@ -178,7 +202,7 @@ int hx_contract_sign_prepare_hand(json_t **out, hx_ctx *c, const hx_contract_row
  * parent's end, the roster's leave date, notifications. */
 int hx_contract_on_signed(hx_ctx *c, const hx_contract_row *k, hx_err *err);
 
-/* ---- the worker's link (contract.c) ---- */
+/* ---- the worker's link (row.c; the portal's side in lifecycle.c) ---- */
 /* The contract of a link token (no scope), HX_ENOTFOUND when unknown. */
 int hx_contract_by_link(hx_contract_row *out, hx_ctx *c, const char *token, hx_err *err);
 /* Contracts of one person (by the ID lookup hash) sent to phone (the
@@ -189,7 +213,7 @@ int hx_contract_list_for_holder(json_t **out, hx_ctx *c, const char *holder, con
 int hx_contract_text(json_t **out, hx_ctx *c, const hx_contract_row *k, hx_err *err);
 int hx_contract_reject(hx_ctx *c, const hx_contract_row *k, const char *reason, hx_err *err);
 
-/* HR's side (contract.c). */
+/* HR's side (drafting.c, lifecycle.c, batch.c). */
 int hx_contract_create(json_t **out, hx_ctx *c, json_t *body, long long parent_id, const char *event,
 		       hx_err *err);
 int hx_contract_update(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
@@ -205,6 +229,37 @@ int hx_contract_link(char **token, hx_ctx *c, const hx_contract_row *k, hx_err *
 int hx_contract_batch_create(json_t **out, hx_ctx *c, json_t *body, hx_err *err);
 int hx_contract_batch_get(json_t **out, hx_ctx *c, long long id, hx_err *err);
 int hx_contract_batches_run(hx_store *s, const hx_keys *keys, const char *data_dir, hx_err *err);
+
+/* ---- drafting (drafting.c), shared with lifecycle.c and batch.c ---- */
+/* What the legal check of a draft needs to know besides its terms. */
+typedef struct hx_contract_draft_ref {
+	long long id;        /* the contract checked (0 before it exists) */
+	long long worker_id; /* its roster entry */
+	long long parent_id; /* the contract it renews or changes */
+	const char *event;   /* new, renew, change, rescind, terminate */
+} hx_contract_draft_ref;
+
+/* The string at o.a (o.a.b when b is not NULL), NULL when none. */
+const char *hx_contract_jstr(const json_t *o, const char *a, const char *b);
+/* The terms sealed for contracts.terms_enc (*out malloc'd). */
+int hx_contract_sealed_terms(char **out, hx_ctx *c, json_t *terms, hx_err *err);
+/* Reads the HR part of a draft body into *terms_out (a new object); kind
+ * is fixed_kind when not NULL. */
+int hx_contract_draft_fields(json_t **terms_out, const char **kind, const char **order, long long *days, hx_ctx *c,
+			     json_t *body, const char *fixed_kind, hx_err *err);
+/* The legal check of a draft and the fields its document would print
+ * blank; *lint a new object, *nerr the number of its errors. */
+int hx_contract_lint_terms(json_t **lint, int *nerr, hx_ctx *c, const char *kind, json_t *terms,
+			   const hx_contract_draft_ref *ref, hx_err *err);
+/* Drafts a contract for worker_id with terms (the roster's part added),
+ * checked and logged; *out (when not NULL) gets its detail. */
+int hx_contract_create_with(json_t **out, hx_ctx *c, long long worker_id, const char *kind, const char *event,
+			    long long parent_id, const char *order, long long days, json_t *terms, hx_err *err);
+/* A contract row as a list item (new object). */
+json_t *hx_contract_list_item(const hx_rows *r, int i);
+/* lifecycle.c: a draft amendment or certificate edited by HR keeps what it
+ * was made from. */
+int hx_contract_keep_made_from(json_t *terms, hx_ctx *c, const hx_contract_row *k, hx_err *err);
 
 /* Filing, rates and wage tiers (filing.c). */
 int hx_contract_rates(json_t **out, hx_ctx *c, long long area_id, hx_err *err);

@@ -1,4 +1,4 @@
-/* Unit tests of a contract's stored revisions (src/contract/contract.c,
+/* Unit tests of a contract's stored revisions (src/contract/row.c,
  * hx_contract_doc_*): version 1 is a whole copy, each signed version the
  * bytes its incremental update appended (migration 010). Every version
  * reads back byte-identical to what was stored, whole copies written
