@@ -483,6 +483,10 @@ int hx_contract_list(json_t **out, hx_ctx *c, json_t *f, long long page, long lo
 		p[np++] = hx_p_text(hx_store_like_pattern(c->arena, q));
 	}
 	long long total = 0;
+	if (hx_buf_failed(&w)) { /* never a list without its scope clause */
+		rc = hx_registry_query_too_long(err);
+		goto done;
+	}
 	char *sql = hx_arena_printf(c->arena,
 				    "SELECT count(*) FROM contracts k JOIN workers w ON w.id = k.worker_id"
 				    " JOIN enterprises e ON e.id = k.enterprise_id%s",
