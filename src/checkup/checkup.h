@@ -39,7 +39,7 @@ void hx_checkup_shutdown(void);
 const hx_checklist *hx_checkup_checklist(void);
 const hx_checklist *hx_checkup_checklist_find(const char *id, int version);
 
-/* ---- the work (checkup.c); all calls honour the caller's scope ---- */
+/* ---- the work (targets.c, checks.c, followup.c, warnings.c); all calls honour the caller's scope ---- */
 int hx_checkup_targets_generate(json_t **out, hx_ctx *c, long long year, hx_err *err);
 int hx_checkup_targets_list(json_t **out, hx_ctx *c, long long year, hx_err *err);
 int hx_checkup_target_update(json_t **out, hx_ctx *c, long long id, json_t *body, hx_err *err);
