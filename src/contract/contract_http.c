@@ -2,10 +2,11 @@
  * the legal check, templates, drafts (one or a batch), sending, the QR
  * code of the worker's link, the documents, signing in HR's browser or
  * with the enterprise seal, withdrawal, change, renewal, termination, the
- * evidence package, checking an uploaded PDF, certificates, the trust
- * service's public files and RFC 3161 over HTTP, rates, the filing export,
- * wage tiers and the outbox. */
+ * evidence package, checking an uploaded PDF and certificates; and the
+ * module's route table, which also names the handlers of trust_http.c and
+ * oversight_http.c: one table, so that routes match in the same order. */
 #include "contract_impl.h"
+#include "contract_http_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,65 +19,6 @@
 #include "../http/http.h"
 #include "../registry/registry.h"
 #include "../report/report.h"
-#include "../trust/channels.h"
-
-static hx_wages *g_wages;
-static hx_template_set *g_templates;
-
-int hx_contract_init(const char *data_dir, hx_err *err)
-{
-	char path[4096];
-	const char *data = data_dir ? data_dir : "data";
-	hx_contract_shutdown();
-	snprintf(path, sizeof path, "%s/wages/zhejiang.json", data);
-	int rc = hx_wages_load(&g_wages, path, err);
-	snprintf(path, sizeof path, "%s/templates", data);
-	if (!rc)
-		rc = hx_template_load_dir(&g_templates, path, err);
-	if (rc)
-		hx_contract_shutdown();
-	hx_cenv.wages = g_wages;
-	hx_cenv.templates = g_templates;
-	return rc;
-}
-
-int hx_contract_trust_open(const char *keys_dir, const char *base_url, hx_err *err)
-{
-	static char dir[4096], base[512];
-	snprintf(dir, sizeof dir, "%s", keys_dir);
-	snprintf(base, sizeof base, "%s", base_url && *base_url ? base_url : "http://127.0.0.1:8080");
-	size_t n = strlen(base);
-	while (n && base[n - 1] == '/')
-		base[--n] = 0;
-	hx_cenv.keys_dir = dir;
-	hx_cenv.base_url = base;
-	const char *tsa = getenv("HEXIE_TSA_URL");
-	hx_cenv.tsa_url = tsa && *tsa ? tsa : NULL;
-	int rc = hx_ca_keys_make(dir, err);
-	if (!rc)
-		rc = hx_ca_open(&hx_cenv.ca, dir, err);
-	if (!rc)
-		rc = hx_tsa_open(&hx_cenv.tsa, dir, err);
-	if (!rc)
-		rc = hx_evidence_log_key(&hx_cenv.log_key, dir, 1, err);
-	return rc;
-}
-
-void hx_contract_shutdown(void)
-{
-	hx_wages_free(g_wages);
-	g_wages = NULL;
-	hx_template_set_free(g_templates);
-	g_templates = NULL;
-	hx_cenv.wages = NULL;
-	hx_cenv.templates = NULL;
-	hx_ca_free(hx_cenv.ca);
-	hx_cenv.ca = NULL;
-	hx_tsa_free(hx_cenv.tsa);
-	hx_cenv.tsa = NULL;
-	EVP_PKEY_free(hx_cenv.log_key);
-	hx_cenv.log_key = NULL;
-}
 
 static int h_lint(hx_req *r)
 {
@@ -84,7 +26,7 @@ static int h_lint(hx_req *r)
 	hx_err err = {0};
 	if (hx_req_body_json(r, &b, NULL))
 		return 0;
-	if (hx_contract_lint(&out, b, g_wages, NULL, &err))
+	if (hx_contract_lint(&out, b, hx_cenv.wages, NULL, &err))
 		return hx_req_fail(r, &err);
 	return hx_req_json(r, 200, out);
 }
@@ -92,8 +34,8 @@ static int h_lint(hx_req *r)
 static int h_templates(hx_req *r)
 {
 	json_t *items = json_array();
-	for (size_t i = 0; g_templates && i < g_templates->n; i++) {
-		const hx_template *t = &g_templates->items[i];
+	for (size_t i = 0; hx_cenv.templates && i < hx_cenv.templates->n; i++) {
+		const hx_template *t = &hx_cenv.templates->items[i];
 		json_array_append_new(items, json_pack("{s:s,s:i,s:s}", "id", t->id, "version", t->version, "title", t->title));
 	}
 	return hx_req_json(r, 200, json_pack("{s:o}", "items", items));
@@ -110,11 +52,11 @@ static int h_render(hx_req *r)
 	const char *id = hx_req_query(r, "template");
 	if (!id || !*id)
 		hx_err_set(&err, HX_EBADREQ, "required", "template", "缺少参数template（合同范本）");
-	if (err.code || hx_template_find(&t, g_templates, id, &err))
+	if (err.code || hx_template_find(&t, hx_cenv.templates, id, &err))
 		return hx_req_fail(r, &err);
 	if (hx_req_body_json(r, &b, NULL))
 		return 0;
-	if (hx_contract_lint(&lint, b, g_wages, NULL, &err))
+	if (hx_contract_lint(&lint, b, hx_cenv.wages, NULL, &err))
 		return hx_req_fail(r, &err);
 	json_t *first = json_array_get(json_object_get(lint, "errors"), 0);
 	if (first) {
@@ -540,7 +482,7 @@ static int h_preview(hx_req *r)
 		hx_err_set(&err, HX_ECONFLICT, "not_draft", "", "合同已发送，请查看合同文件");
 	else if (k.lint_errors)
 		hx_err_set(&err, HX_EINVAL, "lint_failed", "", "合同条款未通过合法性检查，请先修改");
-	if (err.code || hx_template_find(&t, g_templates, k.template_id, &err))
+	if (err.code || hx_template_find(&t, hx_cenv.templates, k.template_id, &err))
 		return hx_req_fail(r, &err);
 	json_t *terms = json_deep_copy(k.terms);
 	json_t *wk = json_object_get(terms, "worker");
@@ -889,239 +831,6 @@ static int h_cert_revoke(hx_req *r)
 	return 0;
 }
 
-/* ---- the trust service's public side ---- */
-
-static int send_file(hx_req *r, const char *name, const char *type)
-{
-	char path[4096];
-	hx_err err = {0};
-	snprintf(path, sizeof path, "%s/%s", hx_cenv.keys_dir, name);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		hx_err_set(&err, HX_ENOTFOUND, "not_found", "", "文件不存在");
-		return hx_req_fail(r, &err);
-	}
-	char *buf = malloc(65536);
-	size_t n = fread(buf, 1, 65536, f);
-	fclose(f);
-	return hx_req_file(r, buf, n, type, name);
-}
-
-static int h_ca(hx_req *r)
-{
-	return send_file(r, "ca.crt", "application/x-pem-file");
-}
-
-static int h_issuing(hx_req *r)
-{
-	return send_file(r, "issuing.crt", "application/x-pem-file");
-}
-
-static int h_crl(hx_req *r)
-{
-	hx_err err = {0};
-	unsigned char *der = NULL;
-	size_t len = 0;
-	if (hx_contract_crl(&der, &len, &r->ctx, &err))
-		return hx_req_fail(r, &err);
-	return hx_req_file(r, (char *)der, len, "application/pkix-crl", "hexie.crl");
-}
-
-static int h_checkpoint(hx_req *r)
-{
-	hx_err err = {0};
-	hx_rows *rows;
-	if (hx_db_query(r->ctx.db, r->ctx.arena, &rows,
-			"SELECT text FROM evidence_checkpoints ORDER BY size DESC LIMIT 1", NULL, 0, &err))
-		return hx_req_fail(r, &err);
-	if (rows->nrows != 1) {
-		hx_err_set(&err, HX_ENOTFOUND, "no_checkpoint", "", "证据日志尚无检查点");
-		return hx_req_fail(r, &err);
-	}
-	return hx_req_file(r, strdup(hx_rows_get(rows, 0, "text")), strlen(hx_rows_get(rows, 0, "text")),
-			   "text/plain; charset=utf-8", NULL);
-}
-
-static int h_tsa(hx_req *r)
-{
-	hx_err err = {0};
-	unsigned char *resp = NULL;
-	size_t len = 0;
-	const char *ct = hx_req_header(r, "Content-Type");
-	if (!ct || strncmp(ct, "application/timestamp-query", 27) != 0) {
-		hx_err_set(&err, HX_EUNSUPPORTED, "bad_content_type", "", "Content-Type 应为 application/timestamp-query");
-		return hx_req_fail(r, &err);
-	}
-	if (!hx_cenv.tsa || hx_tsa_stamp(&resp, &len, hx_cenv.tsa, (const unsigned char *)r->body, r->body_len, &err))
-		return hx_req_fail(r, err.code ? &err : (hx_err_set(&err, HX_EINTERNAL, "tsa", "", "时间戳服务不可用"), &err));
-	return hx_req_file(r, (char *)resp, len, "application/timestamp-reply", NULL);
-}
-
-/* ---- oversight ---- */
-
-/* The rates of the area_id in the query; on failure the error is the
- * answer (*out stays NULL). */
-static int rates_for(hx_req *r, json_t **out)
-{
-	hx_err err = {0};
-	long long area = 0;
-	*out = NULL;
-	if (hx_req_query_int(r, "area_id", 0, 0, INT64_MAX, &area, &err) || hx_contract_rates(out, &r->ctx, area, &err))
-		return hx_req_fail(r, &err);
-	return 0;
-}
-
-static int h_rates(hx_req *r)
-{
-	json_t *out;
-	int rc = rates_for(r, &out);
-	return out ? hx_req_json(r, 200, out) : rc;
-}
-
-static int h_rates_xlsx(hx_req *r)
-{
-	json_t *out;
-	int rc = rates_for(r, &out);
-	if (!out)
-		return rc;
-	/* the rate as a percentage with one decimal, and the total as the last row */
-	json_t *items = json_object_get(out, "items"), *t = json_object_get(out, "total"), *it;
-	json_t *sum = json_deep_copy(t);
-	json_object_set_new(sum, "name", json_string("合计"));
-	json_array_append_new(items, sum);
-	size_t i;
-	json_array_foreach(items, i, it) {
-		json_t *rate = json_object_get(it, "rate");
-		json_object_set_new(it, "rate_text",
-				    json_is_number(rate) ? json_sprintf("%.1f%%", json_number_value(rate) * 100.0) : json_string("—"));
-	}
-	static const hx_xlsx_col cols[] = {
-		{"name", "用人单位", 0, NULL},
-		{"active_workers", "在职职工", 1, NULL},
-		{"dispatched", "劳务派遣（不计入）", 1, NULL},
-		{"due", "应签订", 1, NULL},
-		{"electronic", "电子合同", 1, NULL},
-		{"paper", "纸质合同", 1, NULL},
-		{"unsigned", "未签订", 1, NULL},
-		{"signed", "已签订书面劳动合同", 1, NULL},
-		{"rate_text", "书面劳动合同签订率", 0, NULL},
-	};
-	rc = hx_req_xlsx(r, "书面劳动合同签订率.xlsx", "签订率", cols, sizeof cols / sizeof cols[0], items);
-	json_decref(out);
-	return rc;
-}
-
-static int filing_args(hx_req *r, const char **month, long long *area, hx_err *err)
-{
-	*month = hx_req_query(r, "month");
-	int y, m, d;
-	char probe[16];
-	snprintf(probe, sizeof probe, "%.7s-01", *month ? *month : "");
-	if (!*month || strlen(*month) != 7 || hx_date_parse(probe, &y, &m, &d))
-		return hx_err_set(err, HX_EINVAL, "invalid_month", "month", "月份应为 YYYY-MM");
-	return hx_req_query_int(r, "area_id", 0, 0, INT64_MAX, area, err);
-}
-
-static int h_filing(hx_req *r)
-{
-	hx_err err = {0};
-	const char *month;
-	long long area;
-	json_t *out = NULL;
-	if (filing_args(r, &month, &area, &err) || hx_contract_filing(&out, &r->ctx, month, area, &err))
-		return hx_req_fail(r, &err);
-	return hx_req_json(r, 200, out);
-}
-
-static int h_filing_xlsx(hx_req *r)
-{
-	hx_err err = {0};
-	const char *month;
-	long long area;
-	json_t *out = NULL;
-	if (filing_args(r, &month, &area, &err) || hx_contract_filing(&out, &r->ctx, month, area, &err))
-		return hx_req_fail(r, &err);
-	/* flattened in the standard's order: basic / terms / signing */
-	json_t *rows = json_array();
-	size_t i;
-	json_t *it;
-	json_array_foreach(json_object_get(out, "items"), i, it) {
-		json_t *row = json_object();
-		const char *groups[] = {"basic", "terms", "signing"};
-		for (int g = 0; g < 3; g++)
-			json_object_update(row, json_object_get(it, groups[g]));
-		json_array_append_new(rows, row);
-	}
-	json_decref(out);
-	static const hx_xlsx_col cols[] = {
-		{"employer_uscc", "【基本信息】统一社会信用代码", 0, NULL},
-		{"employer_name", "【基本信息】用人单位名称", 0, NULL},
-		{"employer_type", "【基本信息】单位类型", 0, NULL},
-		{"employer_industry", "【基本信息】行业", 0, NULL},
-		{"employer_address", "【基本信息】单位地址", 0, NULL},
-		{"employer_legal_representative", "【基本信息】法定代表人", 0, NULL},
-		{"employer_contact", "【基本信息】联系方式", 0, NULL},
-		{"worker_name", "【基本信息】劳动者姓名", 0, NULL},
-		{"worker_id_number", "【基本信息】公民身份号码", 0, NULL},
-		{"worker_sex", "【基本信息】性别", 0, NULL},
-		{"worker_phone", "【基本信息】联系电话", 0, NULL},
-		{"contract_type", "【合同内容】合同期限类型", 0, NULL},
-		{"contract_kind", "【合同内容】用工形式", 0, NULL},
-		{"start", "【合同内容】合同起始日期", 0, NULL},
-		{"end", "【合同内容】合同终止日期", 0, NULL},
-		{"job", "【合同内容】工作岗位", 0, NULL},
-		{"wage", "【合同内容】工资（元）", 1, NULL},
-		{"event", "【签署信息】备案类型", 0, NULL},
-		{"worker_signed_at", "【签署信息】劳动者签署时间", 0, NULL},
-		{"enterprise_signed_at", "【签署信息】用人单位签署时间", 0, NULL},
-		{"completed_at", "【签署信息】签署完成时间", 0, NULL},
-		{"document_sha256", "【签署信息】合同文件SHA-256", 0, NULL},
-		{"contract_id", "【签署信息】平台合同编号", 1, NULL},
-	};
-	return hx_req_xlsx(r, hx_arena_printf(r->ctx.arena, "劳动用工备案-%s.xlsx", month), "劳动用工备案", cols,
-			   sizeof cols / sizeof cols[0], rows);
-}
-
-static int h_tiers(hx_req *r)
-{
-	hx_err err = {0};
-	json_t *out = NULL;
-	if (hx_contract_wage_tiers(&out, &r->ctx, &err))
-		return hx_req_fail(r, &err);
-	return hx_req_json(r, 200, out);
-}
-
-static int h_tier_set(hx_req *r)
-{
-	static const char *const allowed[] = {"tier", NULL};
-	hx_err err = {0};
-	json_t *b, *out = NULL;
-	long long tier;
-	if (hx_req_body_json(r, &b, allowed))
-		return 0;
-	if (hx_json_get_int(&tier, NULL, b, "tier", "最低工资档次", 1, 1, 3, &err) ||
-	    hx_contract_wage_tier_set(&out, &r->ctx, hx_req_param_id(r, 0), (int)tier, &err))
-		return hx_req_fail(r, &err);
-	return hx_req_json(r, 200, out);
-}
-
-static int h_outbox(hx_req *r)
-{
-	hx_err err = {0};
-	long long limit;
-	json_t *out = NULL;
-	/* codes and signing links are shown to nobody when the server runs for
-	 * real; the kept messages are readable only in demo mode */
-	if (!hx_channels_demo()) {
-		hx_err_set(&err, HX_EPERM, "demo_only", "", "仅演示模式下可查看消息发件箱：验证码和签署链接不向任何人显示");
-		return hx_req_fail(r, &err);
-	}
-	if (hx_req_query_int(r, "limit", 50, 1, 500, &limit, &err) || hx_otp_outbox_list(&out, &r->ctx, (int)limit, &err))
-		return hx_req_fail(r, &err);
-	json_object_set_new(out, "demo", json_true());
-	return hx_req_json(r, 200, out);
-}
-
 static int h_batch_create(hx_req *r)
 {
 	json_t *b, *out = NULL;
@@ -1163,12 +872,12 @@ void hx_contract_http_register(struct hx_server *s)
 		{"POST", "/api/v1/contracts/verify", h_verify, HX_ROUTE_UPLOAD | ANY, READ},
 		{"POST", "/api/v1/contracts/certificates", h_cert, 0, DRAFT},
 		{"POST", "/api/v1/contracts/certificates/:serial/revoke", h_cert_revoke, 0, 0},
-		{"GET", "/api/v1/contracts/rates", h_rates, 0, HX_PERM_CONTRACT_OVERSEE},
-		{"GET", "/api/v1/contracts/rates.xlsx", h_rates_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
-		{"GET", "/api/v1/contracts/filing", h_filing, 0, HX_PERM_CONTRACT_OVERSEE},
-		{"GET", "/api/v1/contracts/filing.xlsx", h_filing_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
-		{"GET", "/api/v1/contracts/wage-tiers", h_tiers, 0, 0},
-		{"PUT", "/api/v1/contracts/wage-tiers/:id", h_tier_set, 0, HX_PERM_AREAS_MANAGE},
+		{"GET", "/api/v1/contracts/rates", hx_contract_http_rates, 0, HX_PERM_CONTRACT_OVERSEE},
+		{"GET", "/api/v1/contracts/rates.xlsx", hx_contract_http_rates_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
+		{"GET", "/api/v1/contracts/filing", hx_contract_http_filing, 0, HX_PERM_CONTRACT_OVERSEE},
+		{"GET", "/api/v1/contracts/filing.xlsx", hx_contract_http_filing_xlsx, 0, HX_PERM_CONTRACT_OVERSEE},
+		{"GET", "/api/v1/contracts/wage-tiers", hx_contract_http_tiers, 0, 0},
+		{"PUT", "/api/v1/contracts/wage-tiers/:id", hx_contract_http_tier_set, 0, HX_PERM_AREAS_MANAGE},
 		{"GET", "/api/v1/contracts/:id", h_get, HX_ROUTE_NO_TX | ANY, READ},
 		{"PUT", "/api/v1/contracts/:id", h_update, 0, DRAFT},
 		{"DELETE", "/api/v1/contracts/:id", h_delete, 0, DRAFT},
@@ -1188,12 +897,12 @@ void hx_contract_http_register(struct hx_server *s)
 		{"GET", "/api/v1/contracts/:id/evidence.zip", h_package, HX_ROUTE_NO_TX | ANY, READ},
 		{"POST", "/api/v1/enterprises/:id/seal", h_seal_make, 0, DRAFT},
 		{"POST", "/api/v1/enterprises/:id/seal/intent", h_seal_make_intent, 0, DRAFT},
-		{"GET", "/api/v1/trust/ca.crt", h_ca, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
-		{"GET", "/api/v1/trust/issuing.crt", h_issuing, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
-		{"GET", "/api/v1/trust/crl", h_crl, HX_ROUTE_PUBLIC, 0},
-		{"GET", "/api/v1/trust/checkpoint", h_checkpoint, HX_ROUTE_PUBLIC, 0},
-		{"POST", "/api/v1/trust/tsa", h_tsa, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX | HX_ROUTE_NO_CSRF, 0},
-		{"GET", "/api/v1/outbox", h_outbox, 0, HX_PERM_USERS_MANAGE},
+		{"GET", "/api/v1/trust/ca.crt", hx_contract_http_ca, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
+		{"GET", "/api/v1/trust/issuing.crt", hx_contract_http_issuing, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX, 0},
+		{"GET", "/api/v1/trust/crl", hx_contract_http_crl, HX_ROUTE_PUBLIC, 0},
+		{"GET", "/api/v1/trust/checkpoint", hx_contract_http_checkpoint, HX_ROUTE_PUBLIC, 0},
+		{"POST", "/api/v1/trust/tsa", hx_contract_http_tsa, HX_ROUTE_PUBLIC | HX_ROUTE_NO_TX | HX_ROUTE_NO_CSRF, 0},
+		{"GET", "/api/v1/outbox", hx_contract_http_outbox, 0, HX_PERM_USERS_MANAGE},
 	};
 	hx_server_routes(s, routes, sizeof routes / sizeof routes[0]);
 	hx_contract_signer_http_register(s);
