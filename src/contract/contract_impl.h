@@ -331,4 +331,20 @@ int hx_contract_cert_revoke_by(hx_ctx *c, const char *serial, const char *reason
  * link_is_local and public_url. */
 int hx_contract_detail_standing(json_t *o, hx_ctx *c, const hx_contract_row *k, hx_err *err);
 
+/* certs.c: a required base64 argument of at most max decoded bytes, decoded
+ * into *out (freed by the caller); HX_EINVAL naming field otherwise. Also
+ * used for the signature in signing.c. */
+int hx_contract_b64_arg(uint8_t **out, size_t *len, const char *b64, const char *field, size_t max, hx_err *err);
+
+/* evidence.c, shared with the offline verification in verify.c: */
+/* cprev of a contract's first event */
+#define HX_EVIDENCE_ZERO "0000000000000000000000000000000000000000000000000000000000000000"
+/* The manifest's format line; hexie verify refuses another. */
+#define HX_MANIFEST_FORMAT "hexie/evidence-package/v1"
+/* 64 hex digits into 32 bytes; -1 when hex is not that. */
+int hx_evidence_unhex32(uint8_t out[32], const char *hex);
+/* An event's hash: SHA-256 of the previous event's hash (as bytes) and
+ * the event's canonical text, in hex. */
+void hx_evidence_chain_hash(char out[65], const char *prev_hex, const char *leaf);
+
 #endif
