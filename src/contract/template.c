@@ -366,21 +366,17 @@ static int change_value(hx_buf *b, enum fmt fmt, const json_t *v)
 			return hx_buf_printf(b, "%lld次", (long long)json_integer_value(v));
 		break;
 	case F_TERM_TYPE:
-		if (s && strcmp(s, "fixed") == 0)
-			return hx_buf_puts(b, "固定期限");
-		if (s && strcmp(s, "open_ended") == 0)
-			return hx_buf_puts(b, "无固定期限");
-		if (s && strcmp(s, "task") == 0)
-			return hx_buf_puts(b, "以完成一定工作任务为期限");
+	case F_HOURS_SYSTEM: {
+		static const char *const term_types[] = {"fixed", "固定期限", "open_ended", "无固定期限", "task",
+							 "以完成一定工作任务为期限", NULL};
+		static const char *const hours_systems[] = {"standard", "标准工时制", "comprehensive", "综合计算工时工作制",
+							    "flexible", "不定时工作制", NULL};
+		const char *const *map = fmt == F_TERM_TYPE ? term_types : hours_systems;
+		for (int i = 0; s && map[i]; i += 2)
+			if (strcmp(s, map[i]) == 0)
+				return hx_buf_puts(b, map[i + 1]);
 		break;
-	case F_HOURS_SYSTEM:
-		if (s && strcmp(s, "standard") == 0)
-			return hx_buf_puts(b, "标准工时制");
-		if (s && strcmp(s, "comprehensive") == 0)
-			return hx_buf_puts(b, "综合计算工时工作制");
-		if (s && strcmp(s, "flexible") == 0)
-			return hx_buf_puts(b, "不定时工作制");
-		break;
+	}
 	case F_INSURANCE:
 		if (json_is_boolean(v))
 			return hx_buf_puts(b, json_is_true(v) ? "甲方依法办理五项社会保险" : "甲方缴纳工伤保险，乙方以个人身份参加养老和医疗保险");
